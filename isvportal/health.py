@@ -1,0 +1,83 @@
+"""``GET /healthz``: liveness and readiness as JSON (SPEC §3 contract).
+
+The database is the source of truth: when it is unreachable the answer is 503 "down". Any other
+failing check makes the answer "degraded" with 200, because the portal still works without it.
+Failures report the exception type only; messages can carry connection URLs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from isvportal.celery import app as celery_app
+
+Check = Callable[[], dict[str, Any]]
+
+
+def check_database() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"vendor": connection.vendor}
+
+
+def check_cache() -> dict[str, Any]:
+    key = f"healthz:{secrets.token_hex(8)}"
+    cache.set(key, "1", timeout=10)
+    found = cache.get(key)
+    cache.delete(key)
+    if found != "1":
+        raise LookupError("cache did not return the value just written")
+    return {"backend": "redis" if settings.REDIS_URL else "locmem"}
+
+
+def check_broker() -> dict[str, Any]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"transport": "eager"}
+    with celery_app.connection_for_write(connect_timeout=1) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
+        return {"transport": conn.transport_cls}
+
+
+CRITICAL = "database"
+CHECKS: dict[str, Check] = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+}
+
+
+def run_check(check: Check) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        result = {"status": "ok", **check()}
+    except Exception as exc:  # a health check reports every failure instead of raising it
+        result = {"status": "error", "error": type(exc).__name__}
+    result["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return result
+
+
+def overall_status(checks: dict[str, dict[str, Any]]) -> str:
+    if checks[CRITICAL]["status"] != "ok":
+        return "down"
+    if any(result["status"] != "ok" for result in checks.values()):
+        return "degraded"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {name: run_check(check) for name, check in CHECKS.items()}
+    status = overall_status(checks)
+    return JsonResponse({"status": status, "checks": checks}, status=503 if status == "down" else 200)

@@ -1,0 +1,82 @@
+"""Calls made with a provider_access_token (API.md §2.12–§2.14, §2.17, §2.24)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wecom.client.license import LicenseAPI
+from wecom.client.models import Credential, CustomizedAuthUrl, LoginInfo, RegisterInfo
+from wecom.client.scope import Scope
+
+
+class ProviderAPI(Scope):
+    auth_param = "provider_access_token"
+
+    @property
+    def license(self) -> LicenseAPI:
+        """接口许可 calls, which take the same provider token."""
+        return LicenseAPI(self._transport, self._tokens)
+
+    def get_login_info(self, *, auth_code: str) -> LoginInfo:
+        # The one provider endpoint that names its token parameter access_token.
+        return self._call(
+            "POST",
+            "service/get_login_info",
+            LoginInfo.from_json,
+            json={"auth_code": auth_code},
+            secrets=(auth_code,),
+            auth_param="access_token",
+        )
+
+    def get_register_code(
+        self,
+        *,
+        template_id: str,
+        corp_name: str = "",
+        admin_name: str = "",
+        admin_mobile: str = "",
+        state: str = "",
+        follow_user: str = "",
+    ) -> Credential:
+        optional = {
+            "corp_name": corp_name,
+            "admin_name": admin_name,
+            "admin_mobile": admin_mobile,
+            "state": state,
+            "follow_user": follow_user,
+        }
+        body = {"template_id": template_id, **{k: v for k, v in optional.items() if v}}
+        return self._call(
+            "POST",
+            "service/get_register_code",
+            lambda d: Credential.from_json(d, "register_code"),
+            json=body,
+        )
+
+    def get_register_info(self, *, register_code: str) -> RegisterInfo:
+        return self._call(
+            "POST",
+            "service/get_register_info",
+            RegisterInfo.from_json,
+            json={"register_code": register_code},
+            secrets=(register_code,),
+        )
+
+    def corpid_to_opencorpid(self, *, corpid: str) -> str:
+        return self._call(
+            "POST",
+            "service/corpid_to_opencorpid",
+            lambda d: str(d["open_corpid"]),
+            json={"corpid": corpid},
+        )
+
+    def get_customized_auth_url(
+        self, *, templateid_list: Sequence[str], state: str = ""
+    ) -> CustomizedAuthUrl:
+        """A 代开发 authorization QR code URL, valid for 10 days."""
+        return self._call(
+            "POST",
+            "service/get_customized_auth_url",
+            CustomizedAuthUrl.from_json,
+            json={"state": state, "templateid_list": list(templateid_list)},
+        )

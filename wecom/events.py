@@ -1,0 +1,526 @@
+"""Decrypted callback XML → typed, immutable events (API.md §4.7).
+
+``parse_event`` picks the parser from a dispatch table keyed by InfoType (command and system
+events), ChangeType (contact changes), Event (app events) or MsgType (messages). A type without a
+parser becomes an ``UnknownEvent`` that keeps every field, so nothing WeCom sends is lost.
+Every event also keeps the complete field mapping in ``fields``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wecom.xml import Fields, MalformedXML, parse_fields
+
+
+class InvalidEvent(MalformedXML):
+    """Well-formed XML whose fields do not make the event its type names."""
+
+
+class _Reader:
+    """Typed access to event fields; a missing or mistyped field raises InvalidEvent."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: Fields) -> None:
+        self.fields = fields
+
+    def opt_str(self, name: str) -> str | None:
+        value = self.fields.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise InvalidEvent(f"{name} must be text")
+        return value
+
+    def str(self, name: str, default: str | None = None) -> str:
+        value = self.opt_str(name)
+        if value is None:
+            if default is None:
+                raise InvalidEvent(f"missing field {name}")
+            return default
+        return value
+
+    def opt_int(self, name: str) -> int | None:
+        value = self.opt_str(name)
+        if value is None or value.strip() == "":
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidEvent(f"{name} must be an integer") from None
+
+    def int(self, name: str) -> int:
+        value = self.opt_int(name)
+        if value is None:
+            raise InvalidEvent(f"missing field {name}")
+        return value
+
+    def opt_ints(self, name: str) -> tuple[int, ...] | None:
+        items = self.opt_strs(name)
+        if items is None:
+            return None
+        try:
+            return tuple(int(item) for item in items)
+        except ValueError:
+            raise InvalidEvent(f"{name} must be comma-separated integers") from None
+
+    def opt_strs(self, name: str) -> tuple[str, ...] | None:
+        value = self.opt_str(name)
+        if value is None:
+            return None
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+
+    def mapping(self, name: str) -> _Reader | None:
+        value = self.fields.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise InvalidEvent(f"{name} must contain elements")
+        return _Reader(value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Every event: ``kind`` is the dispatch key, ``fields`` everything received."""
+
+    kind: str
+    fields: Fields = field(repr=False, compare=False)
+
+
+# --- command callback (指令回调): SuiteId + InfoType ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuiteEvent(Event):
+    suite_id: str
+    timestamp: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuiteTicket(SuiteEvent):
+    suite_ticket: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateAuth(SuiteEvent):
+    auth_code: str = field(repr=False)
+    state: str = ""
+    extra_info: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeAuth(SuiteEvent):
+    auth_corpid: str
+    state: str = ""
+    extra_info: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelAuth(SuiteEvent):
+    auth_corpid: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResetPermanentCode(SuiteEvent):
+    auth_code: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactEvent(SuiteEvent):
+    """A change_contact event. For 代开发 apps it arrives on the data callback without SuiteId."""
+
+    auth_corpid: str
+    change_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtAttr:
+    name: str
+    type: int
+    text: str | None = None
+    web_title: str | None = None
+    web_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserEvent(ContactEvent):
+    """create_user and update_user: every field but UserID is present only when WeCom sends it."""
+
+    userid: str
+    open_userid: str | None = None
+    name: str | None = None
+    departments: tuple[int, ...] | None = None
+    main_department: int | None = None
+    is_leader_in_dept: tuple[int, ...] | None = None
+    direct_leaders: tuple[str, ...] | None = None
+    mobile: str | None = None
+    position: str | None = None
+    gender: int | None = None
+    email: str | None = None
+    biz_mail: str | None = None
+    status: int | None = None
+    avatar: str | None = None
+    alias: str | None = None
+    telephone: str | None = None
+    extattr: tuple[ExtAttr, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserCreated(UserEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserUpdated(UserEvent):
+    new_userid: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserDeleted(ContactEvent):
+    userid: str
+    open_userid: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartyCreated(ContactEvent):
+    id: int
+    name: str
+    parent_id: int | None = None
+    order: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartyUpdated(ContactEvent):
+    id: int
+    name: str | None = None
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartyDeleted(ContactEvent):
+    id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagUpdated(ContactEvent):
+    """Item lists may be missing: then the tag must be re-read (API.md §4.7)."""
+
+    tag_id: int
+    add_user_items: tuple[str, ...] | None = None
+    del_user_items: tuple[str, ...] | None = None
+    add_party_items: tuple[int, ...] | None = None
+    del_party_items: tuple[int, ...] | None = None
+
+
+# --- system events (系统事件接收URL): ServiceCorpId + InfoType --------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SystemEvent(Event):
+    service_corpid: str
+    timestamp: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSync:
+    access_token: str = field(repr=False)
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterCorp(SystemEvent):
+    register_code: str = field(repr=False)
+    auth_corpid: str
+    auth_userid: str | None = None
+    state: str = ""
+    template_id: str = ""
+    contact_sync: ContactSync | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnterRegisterPackage(SystemEvent):
+    register_code: str = field(repr=False)
+    auth_corpid: str
+    auth_userid: str | None = None
+    state: str = ""
+    template_id: str = ""
+
+
+# --- data callback (数据回调URL): ToUserName + MsgType ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppEvent(Event):
+    """A message or app event; ``corpid`` is the receiving corp (ToUserName)."""
+
+    corpid: str
+    from_user: str
+    create_time: int
+    agent_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextMessage(AppEvent):
+    content: str
+    msg_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnterAgent(AppEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscribe(AppEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unsubscribe(AppEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeAppAdmin(AppEvent):
+    """The corp changed the app's admins: re-read the admin list."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnknownEvent(Event):
+    """A type with no parser here; ``fields`` holds everything that arrived."""
+
+
+# --- parsers -----------------------------------------------------------------------------------
+
+
+def _suite(r: _Reader) -> dict[str, Any]:
+    return {"suite_id": r.str("SuiteId"), "timestamp": r.int("TimeStamp")}
+
+
+def _suite_ticket(r: _Reader) -> dict[str, Any]:
+    return {**_suite(r), "suite_ticket": r.str("SuiteTicket")}
+
+
+def _create_auth(r: _Reader) -> dict[str, Any]:
+    return {
+        **_suite(r),
+        "auth_code": r.str("AuthCode"),
+        "state": r.str("State", ""),
+        "extra_info": r.str("ExtraInfo", ""),
+    }
+
+
+def _change_auth(r: _Reader) -> dict[str, Any]:
+    return {
+        **_suite(r),
+        "auth_corpid": r.str("AuthCorpId"),
+        "state": r.str("State", ""),
+        "extra_info": r.str("ExtraInfo", ""),
+    }
+
+
+def _cancel_auth(r: _Reader) -> dict[str, Any]:
+    return {**_suite(r), "auth_corpid": r.str("AuthCorpId")}
+
+
+def _reset_permanent_code(r: _Reader) -> dict[str, Any]:
+    return {**_suite(r), "auth_code": r.str("AuthCode")}
+
+
+def _extattr(r: _Reader) -> tuple[ExtAttr, ...] | None:
+    attrs = r.mapping("ExtAttr")
+    if attrs is None:
+        return None
+    items = attrs.fields.get("Item", ())
+    result = []
+    for item in items if isinstance(items, tuple) else (items,):
+        if not isinstance(item, Mapping):
+            raise InvalidEvent("ExtAttr/Item must contain elements")
+        attr = _Reader(item)
+        text, web = attr.mapping("Text"), attr.mapping("Web")
+        result.append(
+            ExtAttr(
+                name=attr.str("Name"),
+                type=attr.opt_int("Type") or 0,
+                text=text.opt_str("Value") if text else None,
+                web_title=web.opt_str("Title") if web else None,
+                web_url=web.opt_str("Url") if web else None,
+            )
+        )
+    return tuple(result)
+
+
+def _user(r: _Reader) -> dict[str, Any]:
+    return {
+        "userid": r.str("UserID"),
+        "open_userid": r.opt_str("OpenUserID"),
+        "name": r.opt_str("Name"),
+        "departments": r.opt_ints("Department"),
+        "main_department": r.opt_int("MainDepartment"),
+        "is_leader_in_dept": r.opt_ints("IsLeaderInDept"),
+        "direct_leaders": r.opt_strs("DirectLeader"),
+        "mobile": r.opt_str("Mobile"),
+        "position": r.opt_str("Position"),
+        "gender": r.opt_int("Gender"),
+        "email": r.opt_str("Email"),
+        "biz_mail": r.opt_str("BizMail"),
+        "status": r.opt_int("Status"),
+        "avatar": r.opt_str("Avatar"),
+        "alias": r.opt_str("Alias"),
+        "telephone": r.opt_str("Telephone"),
+        "extattr": _extattr(r),
+    }
+
+
+def _updated_user(r: _Reader) -> dict[str, Any]:
+    return {**_user(r), "new_userid": r.opt_str("NewUserID")}
+
+
+def _deleted_user(r: _Reader) -> dict[str, Any]:
+    return {"userid": r.str("UserID"), "open_userid": r.opt_str("OpenUserID")}
+
+
+def _created_party(r: _Reader) -> dict[str, Any]:
+    return {
+        "id": r.int("Id"),
+        "name": r.str("Name", ""),
+        "parent_id": r.opt_int("ParentId"),
+        "order": r.opt_int("Order"),
+    }
+
+
+def _updated_party(r: _Reader) -> dict[str, Any]:
+    return {"id": r.int("Id"), "name": r.opt_str("Name"), "parent_id": r.opt_int("ParentId")}
+
+
+def _deleted_party(r: _Reader) -> dict[str, Any]:
+    return {"id": r.int("Id")}
+
+
+def _updated_tag(r: _Reader) -> dict[str, Any]:
+    return {
+        "tag_id": r.int("TagId"),
+        "add_user_items": r.opt_strs("AddUserItems"),
+        "del_user_items": r.opt_strs("DelUserItems"),
+        "add_party_items": r.opt_ints("AddPartyItems"),
+        "del_party_items": r.opt_ints("DelPartyItems"),
+    }
+
+
+_ParserEntry = tuple[type[Event], Callable[[_Reader], dict[str, Any]]]
+
+CONTACT_CHANGES: dict[str, _ParserEntry] = {
+    "create_user": (UserCreated, _user),
+    "update_user": (UserUpdated, _updated_user),
+    "delete_user": (UserDeleted, _deleted_user),
+    "create_party": (PartyCreated, _created_party),
+    "update_party": (PartyUpdated, _updated_party),
+    "delete_party": (PartyDeleted, _deleted_party),
+    "update_tag": (TagUpdated, _updated_tag),
+}
+
+
+def _contact(r: _Reader, common: dict[str, Any]) -> Event:
+    change_type = r.str("ChangeType")
+    entry = CONTACT_CHANGES.get(change_type)
+    if entry is None:
+        return UnknownEvent(kind="change_contact", fields=r.fields)
+    cls, parse = entry
+    return cls(
+        kind="change_contact", fields=r.fields, change_type=change_type, **common, **parse(r)
+    )
+
+
+def _register(r: _Reader) -> dict[str, Any]:
+    user = r.mapping("AuthUserInfo")
+    return {
+        "service_corpid": r.str("ServiceCorpId"),
+        "timestamp": r.int("TimeStamp"),
+        "register_code": r.str("RegisterCode"),
+        "auth_corpid": r.str("AuthCorpId"),
+        "auth_userid": user.opt_str("UserId") if user else None,
+        "state": r.str("State", ""),
+        "template_id": r.str("TemplateId", ""),
+    }
+
+
+def _register_corp(r: _Reader) -> dict[str, Any]:
+    sync = r.mapping("ContactSync")
+    contact_sync = (
+        ContactSync(access_token=sync.str("AccessToken"), expires_in=sync.int("ExpiresIn"))
+        if sync
+        else None
+    )
+    return {**_register(r), "contact_sync": contact_sync}
+
+
+def _app(r: _Reader) -> dict[str, Any]:
+    return {
+        "corpid": r.str("ToUserName"),
+        "from_user": r.str("FromUserName", ""),
+        "create_time": r.int("CreateTime"),
+        "agent_id": r.opt_int("AgentID"),
+    }
+
+
+def _text(r: _Reader) -> dict[str, Any]:
+    return {**_app(r), "content": r.str("Content", ""), "msg_id": r.str("MsgId")}
+
+
+INFO_TYPES: dict[str, _ParserEntry] = {
+    "suite_ticket": (SuiteTicket, _suite_ticket),
+    "create_auth": (CreateAuth, _create_auth),
+    "change_auth": (ChangeAuth, _change_auth),
+    "cancel_auth": (CancelAuth, _cancel_auth),
+    "reset_permanent_code": (ResetPermanentCode, _reset_permanent_code),
+}
+
+SYSTEM_INFO_TYPES: dict[str, _ParserEntry] = {
+    "register_corp": (RegisterCorp, _register_corp),
+    "enter_register_package": (EnterRegisterPackage, _register),
+}
+
+APP_EVENTS: dict[str, _ParserEntry] = {
+    "enter_agent": (EnterAgent, _app),
+    "subscribe": (Subscribe, _app),
+    "unsubscribe": (Unsubscribe, _app),
+    "change_app_admin": (ChangeAppAdmin, _app),
+}
+
+MESSAGES: dict[str, _ParserEntry] = {"text": (TextMessage, _text)}
+
+
+def _build(entry: _ParserEntry | None, kind: str, r: _Reader) -> Event:
+    if entry is None:
+        return UnknownEvent(kind=kind, fields=r.fields)
+    cls, parse = entry
+    return cls(kind=kind, fields=r.fields, **parse(r))
+
+
+def event_from_fields(fields: Fields) -> Event:
+    r = _Reader(fields)
+    info_type = r.opt_str("InfoType")
+    if info_type is not None:
+        if "ServiceCorpId" in fields:
+            return _build(SYSTEM_INFO_TYPES.get(info_type), info_type, r)
+        if info_type == "change_contact":
+            return _contact(r, {**_suite(r), "auth_corpid": r.str("AuthCorpId")})
+        return _build(INFO_TYPES.get(info_type), info_type, r)
+    msg_type = r.opt_str("MsgType")
+    if msg_type == "event":
+        event = r.str("Event")
+        if event == "change_contact":  # 代开发 apps: self-built format on the data callback
+            common = {"suite_id": "", "timestamp": r.int("CreateTime")}
+            return _contact(r, {**common, "auth_corpid": r.str("ToUserName")})
+        return _build(APP_EVENTS.get(event), event, r)
+    if msg_type is not None:
+        return _build(MESSAGES.get(msg_type), msg_type, r)
+    raise InvalidEvent("neither InfoType nor MsgType is present")
+
+
+def parse_event(document: str | bytes) -> Event:
+    """Parse a decrypted callback document; raises MalformedXML (or its InvalidEvent)."""
+    return event_from_fields(parse_fields(document))
