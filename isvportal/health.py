@@ -80,4 +80,5 @@ def overall_status(checks: dict[str, dict[str, Any]]) -> str:
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {name: run_check(check) for name, check in CHECKS.items()}
     status = overall_status(checks)
-    return JsonResponse({"status": status, "checks": checks}, status=503 if status == "down" else 200)
+    http_status = 503 if status == "down" else 200
+    return JsonResponse({"status": status, "checks": checks}, status=http_status)

@@ -42,14 +42,16 @@ SENSITIVE_KEYS = (
 _KEYS = "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True))
 # key=value in query strings and form bodies, also URL-encoded inside JSON strings.
 _QUERY = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_KEYS})(=|%3D)[^&\s\"'\\]+")
-# "key": "value" members, including escaped quotes inside a JSON-encoded message.
-_MEMBER = re.compile(rf"(?i)(\\?\"(?:{_KEYS})\\?\"\s*:\s*)(\\?\")(?:[^\"\\]|\\[^\"])*\2")
+# "key": "value" members of the rendered record, and of JSON quoted inside a message string.
+_MEMBER = re.compile(rf'(?i)("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_QUOTED_MEMBER = re.compile(rf'(?i)(\\"(?:{_KEYS})\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"')
 MASK = "***"
 
 
 def redact(text: str) -> str:
     text = _QUERY.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
-    return _MEMBER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}{m.group(2)}", text)
+    text = _MEMBER.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    return _QUOTED_MEMBER.sub(lambda m: f'{m.group(1)}\\"{MASK}\\"', text)
 
 
 class RedactingJsonFormatter(JsonFormatter):

@@ -25,7 +25,21 @@ if (BASE_DIR / ".env").is_file():
 
 DEV_SECRET_KEY = "isvportal-dev-only-secret-key-never-use-in-production"  # noqa: S105
 
-DEBUG = env.bool("DEBUG", default=True)
+_BOOLEANS = {
+    "1": True, "true": True, "yes": True, "on": True,
+    "0": False, "false": False, "no": False, "off": False, "": False,
+}  # fmt: skip
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Strict: django-environ reads any unknown word as False, which hides typos."""
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw not in _BOOLEANS:
+        raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}.")
+    return _BOOLEANS[raw]
+
+
+DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -133,7 +147,7 @@ def _database() -> dict[str, object]:
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-    elif env.bool("DATABASE_POOL", default=False):
+    elif env_bool("DATABASE_POOL", default=False):
         options["pool"] = {"min_size": 1, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
     else:
         config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -164,7 +178,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -105,11 +105,13 @@ class Sealed:
 class CallbackCipher:
     """Signs, verifies, encrypts and decrypts for one (Token, EncodingAESKey) pair."""
 
-    __slots__ = ("_key", "_token")
+    __slots__ = ("_algorithm", "_mode", "_token")
 
     def __init__(self, token: str, encoding_aes_key: str) -> None:
+        key = validate_encoding_aes_key(encoding_aes_key)
         self._token = token
-        self._key = validate_encoding_aes_key(encoding_aes_key)
+        self._algorithm = algorithms.AES(key)
+        self._mode = modes.CBC(key[:16])
 
     def __repr__(self) -> str:
         return "CallbackCipher(token=***, encoding_aes_key=***)"
@@ -123,7 +125,7 @@ class CallbackCipher:
             raise SignatureMismatch("msg_signature does not match")
 
     def _aes(self) -> Cipher[modes.CBC]:
-        return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
+        return Cipher(self._algorithm, self._mode)
 
     def encrypt(self, message: str, receive_id: str, *, random_prefix: bytes | None = None) -> str:
         """Encrypt ``message`` for ``receive_id``; ``random_prefix`` exists for test vectors."""

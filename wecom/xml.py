@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 
 Fields = Mapping[str, Any]
 
@@ -22,31 +22,54 @@ class MalformedXML(ValueError):
     """The document is not well-formed, carries a DTD or entities, or lacks a required field."""
 
 
-def parse(document: str | bytes) -> Element:
-    try:
-        return fromstring(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise MalformedXML(f"forbidden XML construct: {type(exc).__name__}") from None
-    except ParseError as exc:
-        raise MalformedXML(f"not well-formed XML: {exc}") from None
+class _FieldsBuilder:
+    """A parser target that builds the read-only field mapping directly, skipping Elements.
 
+    A leaf becomes its text; a parent a read-only mapping; repeated tags a tuple. Text between
+    child elements (the newlines of pretty-printed documents) is ignored.
+    """
 
-def _freeze(element: Element) -> Any:
-    """A leaf becomes its text; a parent a read-only mapping; repeated tags a tuple."""
-    if not len(element):
-        return element.text or ""
-    grouped: dict[str, list[Any]] = {}
-    for child in element:
-        grouped.setdefault(child.tag, []).append(_freeze(child))
-    return MappingProxyType(
-        {tag: values[0] if len(values) == 1 else tuple(values) for tag, values in grouped.items()}
-    )
+    def __init__(self) -> None:
+        self._stack: list[tuple[dict[str, list[Any]], list[str]]] = []
+        self._root: Fields = MappingProxyType({})
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._stack.append(({}, []))
+
+    def data(self, text: str) -> None:
+        self._stack[-1][1].append(text)
+
+    def end(self, tag: str) -> None:
+        children, text = self._stack.pop()
+        value: Any
+        if children:
+            value = MappingProxyType(
+                {k: v[0] if len(v) == 1 else tuple(v) for k, v in children.items()}
+            )
+        else:
+            value = "".join(text)
+        if self._stack:
+            self._stack[-1][0].setdefault(tag, []).append(value)
+        else:
+            self._root = value if isinstance(value, MappingProxyType) else MappingProxyType({})
+
+    def close(self) -> Fields:
+        return self._root
 
 
 def parse_fields(document: str | bytes) -> Fields:
     """Every child of the root element, nested elements included, as a read-only mapping."""
-    fields = _freeze(parse(document))
-    return fields if isinstance(fields, Mapping) else MappingProxyType({})
+    parser = DefusedXMLParser(
+        target=_FieldsBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    try:
+        parser.feed(document)
+        fields: Fields = parser.close()
+    except DefusedXmlException as exc:
+        raise MalformedXML(f"forbidden XML construct: {type(exc).__name__}") from None
+    except ParseError as exc:
+        raise MalformedXML(f"not well-formed XML: {exc}") from None
+    return fields
 
 
 def _cdata(value: str) -> str:
