@@ -1,0 +1,667 @@
+"""The qyapi endpoints the portal uses, at WeCom's paths with WeCom's fields and errcodes.
+
+``ENDPOINTS`` maps each path under /cgi-bin/ to its handler and the token it takes; ``dispatch``
+applies what every call shares: injected faults, token checks, the per-corp rate limit and the
+call log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.engine import (
+    PRE_AUTH_CODE_LIFETIME,
+    REGISTER_CODE_LIFETIME,
+    REGISTER_INFO_LIFETIME,
+    USER_TICKET_LIFETIME,
+    ApiError,
+    Authorization,
+    Credential,
+    RegisterCode,
+    Sandbox,
+)
+from sandbox.world import Corp
+
+_STATE = re.compile(r"[A-Za-z0-9]{0,128}")
+MAX_USERIDS = 1000
+
+
+@dataclass(frozen=True)
+class TokenScheme:
+    """Where a token travels and how WeCom answers when it is missing, wrong or expired."""
+
+    param: str
+    kinds: tuple[str, ...]
+    missing: int
+    invalid: int
+    expired: int
+
+
+SUITE = TokenScheme("suite_access_token", ("suite",), 41022, 40082, 42009)
+SUITE_AS_ACCESS_TOKEN = TokenScheme("access_token", ("suite",), 41022, 40082, 42009)
+PROVIDER = TokenScheme("provider_access_token", ("provider",), 41001, 40014, 42001)
+PROVIDER_AS_ACCESS_TOKEN = TokenScheme("access_token", ("provider",), 41001, 40014, 42001)
+CORP = TokenScheme("access_token", ("corp",), 41001, 40014, 42001)
+
+
+@dataclass
+class Call:
+    sandbox: Sandbox
+    query: Mapping[str, str]
+    body: dict[str, Any]
+    credential: Credential | None
+
+    @property
+    def suite_id(self) -> str:
+        assert self.credential is not None
+        return self.credential.owner[0]
+
+    @property
+    def corpid(self) -> str:
+        assert self.credential is not None and len(self.credential.owner) == 2
+        return self.credential.owner[1]
+
+    def field(self, name: str, missing: int) -> str:
+        value = self.body.get(name)
+        if value in (None, ""):
+            raise ApiError(missing, f"missing {name}")
+        return str(value)
+
+    def authorization(self) -> Authorization:
+        authorization = self.sandbox.active_authorization(self.suite_id, self.corpid)
+        if authorization is None:
+            raise ApiError(48004, "authorization has been cancelled")
+        return authorization
+
+    def corp(self) -> Corp:
+        corp = self.sandbox.corp(self.corpid)
+        if corp is None:
+            raise ApiError(40013, "invalid corpid")
+        return corp
+
+
+Handler = Callable[[Call], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    handler: Handler
+    token: TokenScheme | None
+    corp_scoped: bool = False
+
+
+# --- token endpoints ---------------------------------------------------------------------------
+
+
+def get_provider_token(call: Call) -> dict[str, Any]:
+    provider = call.sandbox.config.provider
+    if call.body.get("corpid") != provider.corpid:
+        raise ApiError(40013, "invalid corpid")
+    secret = call.field("provider_secret", 41004)
+    if not secrets.compare_digest(secret, provider.secret):
+        raise ApiError(40001, "invalid secret")
+    owner = (provider.corpid,)
+    credential = call.sandbox.current_credential("provider", owner)
+    credential = credential or call.sandbox.issue_credential("provider", owner)
+    remaining = int(credential.expires_at - call.sandbox.now())
+    return {"provider_access_token": credential.value, "expires_in": remaining}
+
+
+def get_suite_token(call: Call) -> dict[str, Any]:
+    suite_id = call.field("suite_id", 41021)
+    secret = call.field("suite_secret", 41024)
+    ticket = call.field("suite_ticket", 41023)
+    suite = call.sandbox.config.suite(suite_id)
+    if suite is None:
+        raise ApiError(40083, "invalid suite_id")
+    if not secrets.compare_digest(secret, suite.secret):
+        raise ApiError(40080, "invalid suite_secret")
+    if not call.sandbox.ticket_is_valid(suite_id, ticket):
+        raise ApiError(40085, "invalid suite_ticket")
+    credential = call.sandbox.issue_credential("suite", (suite_id,))
+    return {"suite_access_token": credential.value, "expires_in": 7200}
+
+
+# --- suite_access_token endpoints --------------------------------------------------------------
+
+
+def get_pre_auth_code(call: Call) -> dict[str, Any]:
+    payload = {"suite_id": call.suite_id, "auth_type": 0}
+    code = call.sandbox.issue_code("pre_auth_code", payload, PRE_AUTH_CODE_LIFETIME)
+    return {"pre_auth_code": code, "expires_in": PRE_AUTH_CODE_LIFETIME}
+
+
+def set_session_info(call: Call) -> dict[str, Any]:
+    code = call.sandbox.find_code(
+        "pre_auth_code", call.field("pre_auth_code", 40077), invalid=40077, expired=42007
+    )
+    if code.payload["suite_id"] != call.suite_id:
+        raise ApiError(40077, "invalid pre_auth_code")
+    auth_type = (call.body.get("session_info") or {}).get("auth_type", 0)
+    if auth_type not in (0, 1):
+        raise ApiError(40058, "invalid auth_type")
+    code.payload["auth_type"] = auth_type
+    return {}
+
+
+def _agent(call: Call, authorization: Authorization) -> dict[str, Any]:
+    suite = call.sandbox.config.suite(authorization.suite_id)
+    return {
+        "agentid": authorization.agentid,
+        "name": suite.name if suite else authorization.suite_id,
+        "round_logo_url": "",
+        "square_logo_url": "",
+        "auth_mode": 0,
+        "is_customized_app": authorization.suite_id.startswith("dk"),
+        "privilege": {
+            "level": 1,
+            "allow_party": [1],
+            "allow_user": [],
+            "allow_tag": [],
+            "extra_party": [],
+            "extra_user": [],
+            "extra_tag": [],
+        },
+    }
+
+
+def _auth_info(call: Call, authorization: Authorization, corp: Corp) -> dict[str, Any]:
+    return {
+        "auth_corp_info": corp.auth_corp_info(),
+        "auth_info": {"agent": [_agent(call, authorization)]},
+        "edition_info": {
+            "agent": [
+                {
+                    "agentid": authorization.agentid,
+                    "edition_id": "SANDBOX-TEST" if authorization.auth_type else "SANDBOX-PRO",
+                    "edition_name": "测试版" if authorization.auth_type else "专业版",
+                    "app_status": 5 if authorization.auth_type else 3,
+                    "user_limit": 200,
+                    "expired_time": int(call.sandbox.now()) + 365 * 86400,
+                    "is_virtual_version": False,
+                    "is_shared_from_other_corp": False,
+                }
+            ]
+        },
+    }
+
+
+def _installer(call: Call, authorization: Authorization, corp: Corp) -> dict[str, Any]:
+    admin = corp.members[corp.admin_userid]
+    return {
+        "userid": admin.userid,
+        "open_userid": call.sandbox.open_userid(authorization.suite_id, corp.corpid, admin.userid),
+        "name": admin.name,
+        "avatar": admin.avatar,
+    }
+
+
+def _permanent_code(call: Call, *, full: bool) -> dict[str, Any]:
+    code = call.sandbox.consume_code(
+        "auth_code", call.field("auth_code", 41008), invalid=40078, expired=40078
+    )
+    if code.payload["suite_id"] != call.suite_id:
+        raise ApiError(40078, "invalid auth_code")
+    authorization = call.sandbox.active_authorization(call.suite_id, code.payload["corpid"])
+    corp = call.sandbox.corp(code.payload["corpid"])
+    if authorization is None or corp is None:
+        raise ApiError(40078, "invalid auth_code")
+    answer: dict[str, Any] = {
+        "permanent_code": authorization.permanent_code,
+        "auth_corp_info": {"corpid": corp.corpid, "corp_name": corp.name},
+        "auth_user_info": _installer(call, authorization, corp),
+        "state": authorization.state,
+    }
+    registration = call.sandbox.register_codes.get(authorization.register_code)
+    if registration is not None:
+        answer["register_code_info"] = {
+            "register_code": registration.code,
+            "template_id": registration.template_id,
+            "state": registration.state,
+        }
+    if full:
+        token = call.sandbox.issue_credential("corp", (call.suite_id, corp.corpid))
+        answer.update(_auth_info(call, authorization, corp))
+        answer.update(access_token=token.value, expires_in=7200)
+    return answer
+
+
+def get_permanent_code(call: Call) -> dict[str, Any]:
+    return _permanent_code(call, full=True)
+
+
+def get_permanent_code_v2(call: Call) -> dict[str, Any]:
+    return _permanent_code(call, full=False)
+
+
+def _authorized(call: Call) -> tuple[Authorization, Corp]:
+    corpid = call.field("auth_corpid", 40013)
+    authorization = call.sandbox.authorization_for(
+        call.suite_id, corpid, call.field("permanent_code", 41025)
+    )
+    corp = call.sandbox.corp(corpid)
+    assert corp is not None
+    return authorization, corp
+
+
+def get_auth_info(call: Call) -> dict[str, Any]:
+    authorization, corp = _authorized(call)
+    return _auth_info(call, authorization, corp)
+
+
+def get_corp_token(call: Call) -> dict[str, Any]:
+    authorization, corp = _authorized(call)
+    token = call.sandbox.issue_credential("corp", (authorization.suite_id, corp.corpid))
+    return {"access_token": token.value, "expires_in": 7200}
+
+
+def _admins(call: Call, suite_id: str, corp: Corp) -> dict[str, Any]:
+    admin = corp.admin_userid
+    return {
+        "admin": [
+            {
+                "userid": admin,
+                "open_userid": call.sandbox.open_userid(suite_id, corp.corpid, admin),
+                "auth_type": 1,
+            }
+        ]
+    }
+
+
+def service_get_admin_list(call: Call) -> dict[str, Any]:
+    corpid = call.field("auth_corpid", 40013)
+    authorization = call.sandbox.active_authorization(call.suite_id, corpid)
+    corp = call.sandbox.corp(corpid)
+    if authorization is None or corp is None:
+        raise ApiError(48004, "authorization has been cancelled")
+    if str(call.body.get("agentid")) != str(authorization.agentid):
+        raise ApiError(301002, "agentid does not belong to this suite")
+    return _admins(call, call.suite_id, corp)
+
+
+def _identity(call: Call) -> tuple[dict[str, Any], str | None]:
+    code = call.sandbox.consume_code(
+        "oauth_code", call.query.get("code") or None, invalid=40029, expired=42003
+    )
+    payload = code.payload
+    if payload["suite_id"] != call.suite_id:
+        raise ApiError(40029, "invalid code")
+    if call.sandbox.active_authorization(payload["suite_id"], payload["corpid"]) is None:
+        raise ApiError(50002, "user not in the app's visible range")
+    ticket = None
+    if payload["scope"] in ("snsapi_privateinfo", "snsapi_userinfo"):
+        ticket = call.sandbox.issue_code("user_ticket", payload, USER_TICKET_LIFETIME)
+    return payload, ticket
+
+
+def getuserinfo3rd(call: Call) -> dict[str, Any]:
+    payload, ticket = _identity(call)
+    answer = {
+        "corpid": payload["corpid"],
+        "userid": payload["userid"],
+        "open_userid": call.sandbox.open_userid(
+            payload["suite_id"], payload["corpid"], payload["userid"]
+        ),
+    }
+    if ticket:
+        answer.update(user_ticket=ticket, expires_in=USER_TICKET_LIFETIME)
+    return answer
+
+
+def getuserinfo3rd_legacy(call: Call) -> dict[str, Any]:
+    """The old path answers with capitalised keys (API.md §2.10)."""
+    payload, ticket = _identity(call)
+    answer = {
+        "CorpId": payload["corpid"],
+        "UserId": payload["userid"],
+        "DeviceId": "sandbox-device",
+        "open_userid": call.sandbox.open_userid(
+            payload["suite_id"], payload["corpid"], payload["userid"]
+        ),
+    }
+    if ticket:
+        answer.update(user_ticket=ticket, expires_in=USER_TICKET_LIFETIME)
+    return answer
+
+
+def getuserdetail3rd(call: Call) -> dict[str, Any]:
+    ticket = call.sandbox.find_code(
+        "user_ticket", call.field("user_ticket", 84015), invalid=84015, expired=84014
+    )
+    payload = ticket.payload
+    corp = call.sandbox.corp(payload["corpid"])
+    member = corp.members.get(payload["userid"]) if corp else None
+    if payload["suite_id"] != call.suite_id or member is None:
+        raise ApiError(84015, "invalid user_ticket")
+    return {
+        "corpid": payload["corpid"],
+        "userid": member.userid,
+        "name": member.name,
+        "gender": str(member.gender),
+        "avatar": member.avatar,
+        "qr_code": f"https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=sandbox-{member.userid}",
+    }
+
+
+# --- provider_access_token endpoints -----------------------------------------------------------
+
+
+def get_login_info(call: Call) -> dict[str, Any]:
+    code = call.sandbox.consume_code(
+        "login_code", call.field("auth_code", 41008), invalid=40029, expired=42003
+    )
+    corp = call.sandbox.corp(code.payload["corpid"])
+    member = corp.members.get(code.payload["userid"]) if corp else None
+    if corp is None or member is None:
+        raise ApiError(40029, "invalid auth_code")
+    is_admin = member.userid == corp.admin_userid
+    answer: dict[str, Any] = {
+        "usertype": 1 if is_admin else 5,
+        "user_info": {
+            "userid": member.userid,
+            "open_userid": member.userid,
+            "name": member.name,
+            "avatar": member.avatar,
+        },
+        "corp_info": {"corpid": corp.corpid},
+    }
+    if is_admin:
+        agents = [
+            {"agentid": a.agentid, "auth_type": 1}
+            for a in call.sandbox.authorizations.values()
+            if a.corpid == corp.corpid and a.active
+        ]
+        answer.update(agent=agents, auth_info={"department": [{"id": 1, "writable": True}]})
+    return answer
+
+
+def get_register_code(call: Call) -> dict[str, Any]:
+    template_id = call.field("template_id", 84019)
+    suite = next(
+        (s for s in call.sandbox.config.suites if template_id in s.register_templates), None
+    )
+    if suite is None:
+        raise ApiError(84020, "templateid not found")
+    state = str(call.body.get("state", ""))
+    if not _STATE.fullmatch(state):
+        raise ApiError(84025, "invalid state")
+    code = call.sandbox.issue_code("register_code", {}, REGISTER_CODE_LIFETIME)
+    call.sandbox.register_codes[code] = RegisterCode(
+        code=code,
+        template_id=template_id,
+        suite_id=suite.suite_id,
+        state=state,
+        corp_name=str(call.body.get("corp_name", "")),
+        admin_name=str(call.body.get("admin_name", "")),
+        admin_mobile=str(call.body.get("admin_mobile", "")),
+        created_at=call.sandbox.now(),
+    )
+    return {"register_code": code, "expires_in": REGISTER_CODE_LIFETIME}
+
+
+def get_register_info(call: Call) -> dict[str, Any]:
+    registration = call.sandbox.register_codes.get(call.field("register_code", 84021))
+    if (
+        registration is None
+        or not registration.corpid
+        or call.sandbox.now() - registration.created_at > REGISTER_INFO_LIFETIME
+    ):
+        raise ApiError(84024, "no registration info")
+    return {
+        "corpid": registration.corpid,
+        "auth_user_info": {"userid": registration.admin_userid},
+        "state": registration.state,
+        "template_id": registration.template_id,
+    }
+
+
+def corpid_to_opencorpid(call: Call) -> dict[str, Any]:
+    plain = call.field("corpid", 40013)
+    corp = next((c for c in call.sandbox.corps.values() if c.plain_corpid == plain), None)
+    related = corp is not None and any(
+        a.corpid == corp.corpid for a in call.sandbox.authorizations.values()
+    )
+    if not related:
+        raise ApiError(48001, "api forbidden: no authorization relationship")
+    assert corp is not None
+    return {"open_corpid": corp.corpid}
+
+
+# --- corp access_token endpoints ---------------------------------------------------------------
+
+
+def agent_get_admin_list(call: Call) -> dict[str, Any]:
+    call.authorization()
+    return _admins(call, call.suite_id, call.corp())
+
+
+def get_permissions(call: Call) -> dict[str, Any]:
+    call.authorization()
+    return {"app_permissions": ["contact:base:base", "contact:sensitive:avatar"]}
+
+
+def userid_to_openuserid(call: Call) -> dict[str, Any]:
+    userids = call.body.get("userid_list")
+    if not isinstance(userids, list) or not userids or len(userids) > MAX_USERIDS:
+        raise ApiError(40058, f"userid_list must hold 1..{MAX_USERIDS} userids")
+    corp = call.corp()
+    known = [str(u) for u in userids if str(u) in corp.members]
+    return {
+        "open_userid_list": [
+            {"userid": u, "open_userid": call.sandbox.open_userid(call.suite_id, corp.corpid, u)}
+            for u in known
+        ],
+        "invalid_userid_list": [str(u) for u in userids if str(u) not in corp.members],
+    }
+
+
+def _ticket(call: Call, kind: str) -> dict[str, Any]:
+    call.authorization()
+    assert call.credential is not None
+    credential = call.sandbox.issue_credential(kind, call.credential.owner)
+    return {"ticket": credential.value, "expires_in": 7200}
+
+
+def get_jsapi_ticket(call: Call) -> dict[str, Any]:
+    return _ticket(call, "jsapi")
+
+
+def get_agent_config_ticket(call: Call) -> dict[str, Any]:
+    if call.query.get("type") != "agent_config":
+        raise ApiError(40058, "invalid ticket type")
+    return _ticket(call, "agent_config")
+
+
+def _member_json(call: Call, corp: Corp, userid: str) -> dict[str, Any]:
+    member = corp.members[userid]
+    return member.as_json(call.sandbox.open_userid(call.suite_id, corp.corpid, userid))
+
+
+def user_get(call: Call) -> dict[str, Any]:
+    corp = call.corp()
+    member = call.sandbox.member_by_any_id(call.suite_id, corp, call.query.get("userid", ""))
+    if member is None:
+        raise ApiError(60111, "userid not found")
+    return _member_json(call, corp, member.userid)
+
+
+def _department_ids(corp: Corp, root: int, recursive: bool) -> set[int]:
+    ids = {root}
+    if recursive:
+        frontier = [root]
+        while frontier:
+            parent = frontier.pop()
+            children = [d.id for d in corp.departments.values() if d.parentid == parent]
+            ids.update(children)
+            frontier.extend(children)
+    return ids
+
+
+def _users(call: Call, *, simple: bool) -> dict[str, Any]:
+    corp = call.corp()
+    try:
+        department = int(call.query.get("department_id", ""))
+    except ValueError:
+        raise ApiError(40058, "invalid department_id") from None
+    if department not in corp.departments:
+        raise ApiError(60003, "department not found")
+    wanted = _department_ids(corp, department, call.query.get("fetch_child") == "1")
+    users = []
+    for userid, member in corp.members.items():
+        if wanted & set(member.departments):
+            full = _member_json(call, corp, userid)
+            keys = ("userid", "name", "department", "open_userid")
+            users.append({k: full[k] for k in keys} if simple else full)
+    return {"userlist": users}
+
+
+def user_list(call: Call) -> dict[str, Any]:
+    return _users(call, simple=False)
+
+
+def user_simplelist(call: Call) -> dict[str, Any]:
+    return _users(call, simple=True)
+
+
+def department_list(call: Call) -> dict[str, Any]:
+    corp = call.corp()
+    root = call.query.get("id")
+    wanted = set(corp.departments) if not root else _department_ids(corp, int(root), True)
+    return {"department": [d.as_json() for d in corp.departments.values() if d.id in wanted]}
+
+
+def message_send(call: Call) -> dict[str, Any]:
+    authorization = call.authorization()
+    if str(call.body.get("agentid")) != str(authorization.agentid):
+        raise ApiError(301002, "access_token has no privilege for this agentid")
+    touser, toparty = str(call.body.get("touser", "")), str(call.body.get("toparty", ""))
+    if not (touser or toparty or call.body.get("totag")):
+        raise ApiError(82001, "all recipients are empty")
+    corp = call.corp()
+    users = [u for u in touser.split("|") if u]
+    if users == ["@all"]:
+        users = list(corp.members)
+    known = [
+        m.userid for u in users if (m := call.sandbox.member_by_any_id(call.suite_id, corp, u))
+    ]
+    invalid = [u for u in users if call.sandbox.member_by_any_id(call.suite_id, corp, u) is None]
+    if users and not known and not toparty:
+        raise ApiError(81013, "all recipients are invalid")
+    msgid = secrets.token_hex(16)
+    call.sandbox.record(
+        call.sandbox.messages,
+        {
+            "corpid": corp.corpid,
+            "agentid": authorization.agentid,
+            "touser": known,
+            "toparty": toparty,
+            "msgtype": call.body.get("msgtype"),
+            "content": (call.body.get("text") or {}).get("content", ""),
+            "msgid": msgid,
+        },
+    )
+    return {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "msgid": msgid}
+
+
+def getcallbackip(call: Call) -> dict[str, Any]:
+    return {"ip_list": ["127.0.0.1"]}
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "service/get_provider_token": Endpoint(get_provider_token, None),
+    "service/get_suite_token": Endpoint(get_suite_token, None),
+    "service/get_pre_auth_code": Endpoint(get_pre_auth_code, SUITE),
+    "service/set_session_info": Endpoint(set_session_info, SUITE),
+    "service/get_permanent_code": Endpoint(get_permanent_code, SUITE),
+    "service/v2/get_permanent_code": Endpoint(get_permanent_code_v2, SUITE),
+    "service/get_auth_info": Endpoint(get_auth_info, SUITE),
+    "service/v2/get_auth_info": Endpoint(get_auth_info, SUITE),
+    "service/get_corp_token": Endpoint(get_corp_token, SUITE),
+    "service/get_admin_list": Endpoint(service_get_admin_list, SUITE),
+    "service/auth/getuserinfo3rd": Endpoint(getuserinfo3rd, SUITE),
+    "service/getuserinfo3rd": Endpoint(getuserinfo3rd_legacy, SUITE_AS_ACCESS_TOKEN),
+    "service/auth/getuserdetail3rd": Endpoint(getuserdetail3rd, SUITE),
+    "service/getuserdetail3rd": Endpoint(getuserdetail3rd, SUITE_AS_ACCESS_TOKEN),
+    "service/get_login_info": Endpoint(get_login_info, PROVIDER_AS_ACCESS_TOKEN),
+    "service/get_register_code": Endpoint(get_register_code, PROVIDER),
+    "service/get_register_info": Endpoint(get_register_info, PROVIDER),
+    "service/corpid_to_opencorpid": Endpoint(corpid_to_opencorpid, PROVIDER),
+    "agent/get_admin_list": Endpoint(agent_get_admin_list, CORP, corp_scoped=True),
+    "agent/get_permissions": Endpoint(get_permissions, CORP, corp_scoped=True),
+    "batch/userid_to_openuserid": Endpoint(userid_to_openuserid, CORP, corp_scoped=True),
+    "get_jsapi_ticket": Endpoint(get_jsapi_ticket, CORP, corp_scoped=True),
+    "ticket/get": Endpoint(get_agent_config_ticket, CORP, corp_scoped=True),
+    "user/get": Endpoint(user_get, CORP, corp_scoped=True),
+    "user/list": Endpoint(user_list, CORP, corp_scoped=True),
+    "user/simplelist": Endpoint(user_simplelist, CORP, corp_scoped=True),
+    "department/list": Endpoint(department_list, CORP, corp_scoped=True),
+    "message/send": Endpoint(message_send, CORP, corp_scoped=True),
+    "getcallbackip": Endpoint(getcallbackip, CORP, corp_scoped=True),
+}
+
+
+def error_body(sandbox: Sandbox, errcode: int, errmsg: str, remote_ip: str) -> dict[str, Any]:
+    """WeCom's errmsg shape: the message, a hint, the caller's IP and the lookup link."""
+    hint = f"{int(sandbox.now())}_{secrets.token_hex(4)}"
+    return {
+        "errcode": errcode,
+        "errmsg": f"{errmsg}, hint: [{hint}], from ip: {remote_ip}, "
+        f"more info at https://open.work.weixin.qq.com/devtool/query?e={errcode}",
+    }
+
+
+TOKEN_ENDPOINTS = {"service/get_provider_token", "service/get_suite_token"}
+
+
+def dispatch(
+    sandbox: Sandbox, path: str, query: Mapping[str, str], raw_body: bytes, remote_ip: str
+) -> tuple[int, dict[str, Any]]:
+    """Answer one qyapi call: (HTTP status, JSON body)."""
+    endpoint = ENDPOINTS.get(path)
+    if endpoint is None:
+        return 404, error_body(sandbox, 40058, f"unknown api path /cgi-bin/{path}", remote_ip)
+    entry: dict[str, Any] = {"endpoint": path, "token_kind": None, "corpid": None}
+    try:
+        fault = sandbox.take_fault(path)
+        if fault and fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)
+        if fault and fault.errcode:
+            raise ApiError(fault.errcode, "injected fault")
+        try:
+            body = json.loads(raw_body) if raw_body.strip() else {}
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(40058, "invalid parameter. Warning: wrong json format.") from None
+        if not isinstance(body, dict):
+            raise ApiError(40058, "invalid parameter. Warning: wrong json format.")
+        with sandbox.lock:
+            credential = None
+            if endpoint.token is not None:
+                credential = sandbox.check_credential(
+                    query.get(endpoint.token.param),
+                    endpoint.token.kinds,
+                    missing=endpoint.token.missing,
+                    invalid=endpoint.token.invalid,
+                    expired=endpoint.token.expired,
+                )
+                entry["token_kind"] = credential.kind
+            call = Call(sandbox, query, body, credential)
+            corpid = call.corpid if endpoint.corp_scoped else str(body.get("auth_corpid", ""))
+            entry["corpid"] = corpid or None
+            if corpid and sandbox.over_rate_limit(corpid, path):
+                raise ApiError(45009, "api freq out of limit")
+            answer = endpoint.handler(call)
+        entry["errcode"] = 0
+        if path in TOKEN_ENDPOINTS:
+            return 200, answer  # these omit errcode on success, as WeCom sometimes does
+        return 200, {"errcode": 0, "errmsg": "ok", **answer}
+    except ApiError as error:
+        entry["errcode"] = error.errcode
+        return 200, error_body(sandbox, error.errcode, error.errmsg, remote_ip)
+    finally:
+        sandbox.record(sandbox.calls, entry)

@@ -1,0 +1,109 @@
+"""The sandbox as one WSGI application: qyapi, browser pages, control page and control API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from sandbox import api, control, pages
+from sandbox.config import SandboxConfig
+from sandbox.engine import Sandbox
+from sandbox.lifecycle import Lifecycle, LifecycleError
+from sandbox.pusher import Pusher
+from sandbox.rendering import ensure_django
+
+BOTH = ["GET", "POST"]
+URLS = Map(
+    [
+        Rule("/cgi-bin/<path:path>", endpoint="qyapi", methods=BOTH),
+        Rule("/3rdapp/install", endpoint="install", methods=BOTH),
+        Rule("/connect/oauth2/authorize", endpoint="authorize", methods=BOTH),
+        Rule("/wwopen/sso/3rd_qrConnect", endpoint="provider_login", methods=BOTH),
+        Rule("/3rdservice/wework/register", endpoint="register", methods=BOTH),
+        Rule("/", endpoint="control_page"),
+        Rule("/sandbox/act/<name>", endpoint="control_action", methods=["POST"]),
+        Rule("/sandbox/api/state", endpoint="state"),
+        Rule("/sandbox/api/actions/<name>", endpoint="action", methods=["POST"]),
+        Rule(
+            "/sandbox/api/<any(calls, pushes, messages):log>",
+            endpoint="log",
+            methods=["GET", "DELETE"],
+        ),
+    ]
+)
+LOG_FILTERS = {"calls": "endpoint", "pushes": "event", "messages": "corpid"}
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+
+
+class SandboxApp:
+    def __init__(self, config: SandboxConfig) -> None:
+        ensure_django()
+        self.sandbox = Sandbox(config)
+        self.pusher = Pusher(self.sandbox)
+        self.lifecycle = Lifecycle(self.sandbox, self.pusher)
+        self._views: dict[str, Callable[..., Response]] = {
+            "qyapi": self.qyapi,
+            "install": lambda request: pages.install(self.lifecycle, request),
+            "authorize": lambda request: pages.authorize(self.lifecycle, request),
+            "provider_login": lambda request: pages.provider_login(self.lifecycle, request),
+            "register": lambda request: pages.register(self.lifecycle, request),
+            "control_page": lambda request: pages.control_page(self.lifecycle, request),
+            "control_action": lambda request, name: pages.control_action(
+                self.lifecycle, request, name
+            ),
+            "state": lambda request: json_response(control.snapshot(self.lifecycle)),
+            "action": self.action,
+            "log": self.log,
+        }
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            endpoint, values = URLS.bind_to_environ(environ).match()
+            response = self._views[endpoint](request, **values)
+        except HTTPException as error:
+            response = error.get_response(environ)
+        return response(environ, start_response)
+
+    def qyapi(self, request: Request, path: str) -> Response:
+        status, body = api.dispatch(
+            self.sandbox,
+            path,
+            request.args.to_dict(),
+            request.get_data(),
+            request.remote_addr or "127.0.0.1",
+        )
+        return json_response(body, status)
+
+    def action(self, request: Request, name: str) -> Response:
+        data = request.get_json(silent=True)
+        if data is None:
+            data = request.form.to_dict()
+        if not isinstance(data, dict):
+            return json_response({"error": "the body must be a JSON object"}, 400)
+        try:
+            return json_response(control.run(self.lifecycle, name, data))
+        except LifecycleError as error:
+            return json_response({"error": str(error)}, 400)
+
+    def log(self, request: Request, log: str) -> Response:
+        entries: list[dict[str, Any]] = getattr(self.sandbox, log)
+        with self.sandbox.lock:
+            if request.method == "DELETE":
+                entries.clear()
+                return json_response({"cleared": log})
+            wanted = request.args.get(LOG_FILTERS[log])
+            selected = [e for e in entries if wanted is None or e.get(LOG_FILTERS[log]) == wanted]
+        return json_response(selected)

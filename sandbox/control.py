@@ -1,0 +1,255 @@
+"""Control actions: what a test or a developer can make the sandbox do.
+
+One table serves both doors: the JSON control API (POST /sandbox/api/actions/<name>) and the
+buttons of the control page (POST /sandbox/act/<name>). Each action takes a flat mapping of
+strings or JSON values and returns a JSON-able result; a bad request raises LifecycleError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sandbox.api import Call, get_register_code
+from sandbox.engine import ApiError, Fault
+from sandbox.lifecycle import Lifecycle, LifecycleError
+from sandbox.pusher import Delivery
+
+Data = Mapping[str, Any]
+Action = Callable[[Lifecycle, Data], dict[str, Any]]
+
+
+def _text(data: Data, key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if value in (None, ""):
+        if default is not None:
+            return default
+        raise LifecycleError(f"{key} is required")
+    return str(value)
+
+
+def _int(data: Data, key: str, default: int | None = None) -> int:
+    try:
+        return int(_text(data, key, None if default is None else str(default)))
+    except ValueError:
+        raise LifecycleError(f"{key} must be an integer") from None
+
+
+def _suite_corp(data: Data) -> tuple[str, str]:
+    return _text(data, "suite_id"), _text(data, "corpid")
+
+
+def _pushed(delivery: Delivery | None) -> dict[str, Any]:
+    return {"push": delivery.as_json() if delivery else None}
+
+
+def suite_ticket(life: Lifecycle, data: Data) -> dict[str, Any]:
+    suite_ids = (
+        [data["suite_id"]]
+        if data.get("suite_id")
+        else [s.suite_id for s in life.sandbox.config.suites]
+    )
+    if any(life.sandbox.config.suite(s) is None for s in suite_ids):
+        raise LifecycleError("unknown suite")
+    return {"pushes": {s: life.pusher.push_suite_ticket(s).as_json() for s in suite_ids}}
+
+
+def create_auth(life: Lifecycle, data: Data) -> dict[str, Any]:
+    suite_id, corpid = _suite_corp(data)
+    auth_code, delivery = life.install(
+        suite_id, corpid, state=_text(data, "state", ""), auth_type=_int(data, "auth_type", 0)
+    )
+    return {"auth_code": auth_code, **_pushed(delivery)}
+
+
+def change_auth(life: Lifecycle, data: Data) -> dict[str, Any]:
+    return _pushed(life.change_auth(*_suite_corp(data)))
+
+
+def cancel_auth(life: Lifecycle, data: Data) -> dict[str, Any]:
+    return _pushed(life.cancel_auth(*_suite_corp(data)))
+
+
+def reset_permanent_code(life: Lifecycle, data: Data) -> dict[str, Any]:
+    return _pushed(life.reset_permanent_code(*_suite_corp(data)))
+
+
+def change_contact(life: Lifecycle, data: Data) -> dict[str, Any]:
+    suite_id, corpid = _suite_corp(data)
+    details = data.get("data")
+    if not isinstance(details, Mapping):
+        reserved = {"suite_id", "corpid", "change_type"}
+        details = {k: v for k, v in data.items() if k not in reserved and v not in ("", None)}
+    delivery = life.change_contact(suite_id, corpid, _text(data, "change_type"), dict(details))
+    return _pushed(delivery)
+
+
+def change_app_admin(life: Lifecycle, data: Data) -> dict[str, Any]:
+    suite_id, corpid = _suite_corp(data)
+    return _pushed(life.change_app_admin(suite_id, corpid, _text(data, "admin_userid", "")))
+
+
+def app_event(life: Lifecycle, data: Data) -> dict[str, Any]:
+    suite_id, corpid = _suite_corp(data)
+    delivery = life.app_event(
+        suite_id, corpid, _text(data, "event"), _text(data, "userid"), _text(data, "content", "")
+    )
+    return _pushed(delivery)
+
+
+def register_code(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """Issue a register code as get_register_code would, without a provider token."""
+    body = {k: str(v) for k, v in data.items()}
+    try:
+        with life.sandbox.lock:
+            answer = get_register_code(Call(life.sandbox, {}, body, None))
+    except ApiError as error:
+        raise LifecycleError(f"errcode {error.errcode}: {error.errmsg}") from None
+    return answer
+
+
+def register_corp(life: Lifecycle, data: Data) -> dict[str, Any]:
+    corp, registered, installed = life.register(
+        _text(data, "register_code"),
+        corp_name=_text(data, "corp_name"),
+        admin_name=_text(data, "admin_name"),
+    )
+    return {
+        "corpid": corp.corpid,
+        "register_corp": registered.as_json(),
+        "create_auth": installed.as_json(),
+    }
+
+
+def oauth_code(life: Lifecycle, data: Data) -> dict[str, Any]:
+    suite_id, corpid = _suite_corp(data)
+    scope = _text(data, "scope", "snsapi_base")
+    return {"code": life.oauth_code(suite_id, corpid, _text(data, "userid"), scope)}
+
+
+def login_code(life: Lifecycle, data: Data) -> dict[str, Any]:
+    return {"auth_code": life.login_code(_text(data, "corpid"), _text(data, "userid"))}
+
+
+def fault(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """The next ``count`` calls to ``endpoint`` fail with ``errcode`` and/or take ``delay_ms``."""
+    injected = Fault(
+        endpoint=_text(data, "endpoint").strip("/").removeprefix("cgi-bin/"),
+        remaining=_int(data, "count", 1),
+        errcode=_int(data, "errcode", 0),
+        delay_ms=_int(data, "delay_ms", 0),
+    )
+    if not injected.errcode and not injected.delay_ms:
+        raise LifecycleError("a fault needs an errcode or a delay_ms")
+    life.sandbox.add_fault(injected)
+    return {"faults": len(life.sandbox.faults)}
+
+
+def clear_faults(life: Lifecycle, data: Data) -> dict[str, Any]:
+    with life.sandbox.lock:
+        life.sandbox.faults.clear()
+    return {"faults": 0}
+
+
+def rate_limit(life: Lifecycle, data: Data) -> dict[str, Any]:
+    life.sandbox.rate_limit = _int(data, "per_minute")
+    return {"per_minute": life.sandbox.rate_limit}
+
+
+def advance_clock(life: Lifecycle, data: Data) -> dict[str, Any]:
+    life.sandbox.advance(_int(data, "seconds"))
+    return {"offset": life.sandbox.clock_offset}
+
+
+def revoke_tokens(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """Revoke a corp's tokens early, as WeCom may."""
+    corpid = _text(data, "corpid")
+    life.corp(corpid)
+    with life.sandbox.lock:
+        count = life.sandbox.revoke_corp_credentials(corpid, data.get("suite_id") or None)
+    return {"revoked": count}
+
+
+def reset_logs(life: Lifecycle, data: Data) -> dict[str, Any]:
+    with life.sandbox.lock:
+        for log in (life.sandbox.calls, life.sandbox.pushes, life.sandbox.messages):
+            log.clear()
+    return {}
+
+
+ACTIONS: dict[str, Action] = {
+    "suite_ticket": suite_ticket,
+    "create_auth": create_auth,
+    "change_auth": change_auth,
+    "cancel_auth": cancel_auth,
+    "reset_permanent_code": reset_permanent_code,
+    "change_contact": change_contact,
+    "change_app_admin": change_app_admin,
+    "app_event": app_event,
+    "register_code": register_code,
+    "register_corp": register_corp,
+    "oauth_code": oauth_code,
+    "login_code": login_code,
+    "fault": fault,
+    "clear_faults": clear_faults,
+    "rate_limit": rate_limit,
+    "advance_clock": advance_clock,
+    "revoke_tokens": revoke_tokens,
+    "reset_logs": reset_logs,
+}
+
+
+def run(life: Lifecycle, name: str, data: Data) -> dict[str, Any]:
+    action = ACTIONS.get(name)
+    if action is None:
+        raise LifecycleError(f"unknown action {name}")
+    return action(life, data)
+
+
+def snapshot(life: Lifecycle) -> dict[str, Any]:
+    """The world as the control page and tests see it."""
+    sandbox = life.sandbox
+    with sandbox.lock:
+        corps = []
+        for corp in [sandbox.provider_corp, *sandbox.corps.values()]:
+            corps.append(
+                {
+                    "corpid": corp.corpid,
+                    "plain_corpid": corp.plain_corpid,
+                    "name": corp.name,
+                    "is_provider": corp is sandbox.provider_corp,
+                    "admin_userid": corp.admin_userid,
+                    "departments": [d.as_json() for d in corp.departments.values()],
+                    "members": [
+                        {"userid": m.userid, "name": m.name, "departments": m.departments}
+                        for m in corp.members.values()
+                    ],
+                    "installs": [
+                        {
+                            "suite_id": a.suite_id,
+                            "agentid": a.agentid,
+                            "active": a.active,
+                            "auth_type": a.auth_type,
+                        }
+                        for a in sandbox.authorizations.values()
+                        if a.corpid == corp.corpid
+                    ],
+                }
+            )
+        return {
+            "provider": {"corpid": sandbox.config.provider.corpid},
+            "portal": sandbox.config.portal,
+            "suites": [
+                {
+                    "suite_id": s.suite_id,
+                    "name": s.name,
+                    "register_templates": list(s.register_templates),
+                    "tickets_pushed": len(sandbox.tickets[s.suite_id]),
+                }
+                for s in sandbox.config.suites
+            ],
+            "corps": corps,
+            "faults": [vars(f) for f in sandbox.faults if f.remaining > 0],
+            "rate_limit": sandbox.rate_limit,
+            "clock_offset": sandbox.clock_offset,
+        }

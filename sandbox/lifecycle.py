@@ -1,0 +1,334 @@
+"""What happens in the simulated WeCom when someone acts: a corp installs or cancels the app,
+an admin edits the contacts, a member opens the app, a new corp registers. Each operation changes
+the world and pushes the callback WeCom would send. The browser pages and the control API both
+act only through here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sandbox.engine import (
+    LOGIN_CODE_LIFETIME,
+    OAUTH_CODE_LIFETIME,
+    ApiError,
+    Authorization,
+    Sandbox,
+)
+from sandbox.pusher import Delivery, Pusher
+from sandbox.world import Corp, Department, Member, build_corp
+
+SCOPES = ("snsapi_base", "snsapi_privateinfo", "snsapi_userinfo")
+CONTACT_CHANGES = (
+    "create_user",
+    "update_user",
+    "delete_user",
+    "create_party",
+    "update_party",
+    "delete_party",
+    "update_tag",
+)
+APP_EVENTS = ("enter_agent", "subscribe", "unsubscribe", "text")
+# Member fields a contact change may set, and their names in the change_contact event.
+_USER_FIELDS = {
+    "name": "Name",
+    "mobile": "Mobile",
+    "position": "Position",
+    "gender": "Gender",
+    "email": "Email",
+    "avatar": "Avatar",
+    "status": "Status",
+}
+
+
+class LifecycleError(ValueError):
+    """The requested action makes no sense in the current world (unknown corp, not installed…)."""
+
+
+def _ints(value: Any) -> list[int]:
+    try:
+        return [
+            int(v) for v in (value if isinstance(value, list) else str(value).split(",")) if str(v)
+        ]
+    except ValueError:
+        raise LifecycleError("department ids must be integers") from None
+
+
+class Lifecycle:
+    def __init__(self, sandbox: Sandbox, pusher: Pusher) -> None:
+        self.sandbox = sandbox
+        self.pusher = pusher
+
+    # --- lookups ---------------------------------------------------------------------------
+
+    def corp(self, corpid: str) -> Corp:
+        corp = self.sandbox.corp(corpid)
+        if corp is None:
+            raise LifecycleError(f"unknown corp {corpid}")
+        return corp
+
+    def installed(self, suite_id: str, corpid: str) -> Authorization:
+        if self.sandbox.config.suite(suite_id) is None:
+            raise LifecycleError(f"unknown suite {suite_id}")
+        authorization = self.sandbox.active_authorization(suite_id, corpid)
+        if authorization is None:
+            raise LifecycleError(f"suite {suite_id} is not installed in corp {corpid}")
+        return authorization
+
+    def _command(self, suite_id: str, info_type: str, **fields: Any) -> Delivery:
+        common = {"SuiteId": suite_id, "InfoType": info_type, "TimeStamp": int(self.sandbox.now())}
+        return self.pusher.command(suite_id, {**common, **fields})
+
+    # --- install and authorization ---------------------------------------------------------
+
+    def install(
+        self, suite_id: str, corpid: str, *, state: str = "", auth_type: int = 0, push: bool = True
+    ) -> tuple[str, Delivery | None]:
+        """Authorize the suite in the corp; returns the auth_code and the create_auth push."""
+        if self.sandbox.config.suite(suite_id) is None:
+            raise LifecycleError(f"unknown suite {suite_id}")
+        self.corp(corpid)
+        _, auth_code = self.sandbox.authorize(suite_id, corpid, state=state, auth_type=auth_type)
+        delivery = None
+        if push:
+            delivery = self._command(suite_id, "create_auth", AuthCode=auth_code, State=state)
+        return auth_code, delivery
+
+    def change_auth(self, suite_id: str, corpid: str) -> Delivery:
+        self.installed(suite_id, corpid)
+        return self._command(suite_id, "change_auth", AuthCorpId=corpid, State="")
+
+    def cancel_auth(self, suite_id: str, corpid: str) -> Delivery:
+        self.installed(suite_id, corpid)
+        self.sandbox.cancel(suite_id, corpid)
+        return self._command(suite_id, "cancel_auth", AuthCorpId=corpid)
+
+    def reset_permanent_code(self, suite_id: str, corpid: str) -> Delivery:
+        self.installed(suite_id, corpid)
+        auth_code = self.sandbox.reset_permanent_code(suite_id, corpid)
+        return self._command(suite_id, "reset_permanent_code", AuthCode=auth_code)
+
+    # --- contacts --------------------------------------------------------------------------
+
+    def change_contact(
+        self, suite_id: str, corpid: str, change_type: str, data: dict[str, Any]
+    ) -> Delivery:
+        self.installed(suite_id, corpid)
+        if change_type not in CONTACT_CHANGES:
+            raise LifecycleError(f"unknown ChangeType {change_type}")
+        corp = self.corp(corpid)
+        with self.sandbox.lock:
+            fields = getattr(self, f"_{change_type}")(suite_id, corp, data)
+        return self._command(
+            suite_id, "change_contact", AuthCorpId=corpid, ChangeType=change_type, **fields
+        )
+
+    def _user_ids(self, suite_id: str, corp: Corp, userid: str) -> dict[str, Any]:
+        return {
+            "UserID": userid,
+            "OpenUserID": self.sandbox.open_userid(suite_id, corp.corpid, userid),
+        }
+
+    def _existing_member(self, corp: Corp, data: dict[str, Any]) -> Member:
+        member = corp.members.get(str(data.get("userid", "")))
+        if member is None:
+            raise LifecycleError(f"no member {data.get('userid')!r} in {corp.corpid}")
+        return member
+
+    def _create_user(self, suite_id: str, corp: Corp, data: dict[str, Any]) -> dict[str, Any]:
+        userid, name = str(data.get("userid", "")), str(data.get("name", ""))
+        if not userid or not name:
+            raise LifecycleError("create_user needs userid and name")
+        if userid in corp.members:
+            raise LifecycleError(f"member {userid} exists already")
+        departments = _ints(data.get("department", [1])) or [1]
+        member = Member(userid=userid, name=name, departments=departments)
+        for attr in _USER_FIELDS:
+            if attr in data:
+                setattr(member, attr, type(getattr(member, attr))(data[attr]))
+        corp.members[userid] = member
+        fields = self._user_ids(suite_id, corp, userid)
+        fields.update(
+            {xml: getattr(member, attr) for attr, xml in _USER_FIELDS.items() if attr != "avatar"}
+        )
+        fields.update(Department=",".join(map(str, departments)), MainDepartment=departments[0])
+        return fields
+
+    def _update_user(self, suite_id: str, corp: Corp, data: dict[str, Any]) -> dict[str, Any]:
+        member = self._existing_member(corp, data)
+        fields = self._user_ids(suite_id, corp, member.userid)
+        for attr, xml in _USER_FIELDS.items():
+            if attr in data:
+                setattr(member, attr, type(getattr(member, attr))(data[attr]))
+                fields[xml] = getattr(member, attr)
+        if "department" in data:
+            member.departments = _ints(data["department"])
+            fields["Department"] = ",".join(map(str, member.departments))
+        new_userid = str(data.get("new_userid", ""))
+        if new_userid and new_userid != member.userid:
+            corp.members[new_userid] = corp.members.pop(member.userid)
+            member.userid = new_userid
+            fields["NewUserID"] = new_userid
+        return fields
+
+    def _delete_user(self, suite_id: str, corp: Corp, data: dict[str, Any]) -> dict[str, Any]:
+        member = self._existing_member(corp, data)
+        if member.userid == corp.admin_userid:
+            raise LifecycleError("the corp's admin cannot be deleted")
+        del corp.members[member.userid]
+        return self._user_ids(suite_id, corp, member.userid)
+
+    def _department(self, corp: Corp, data: dict[str, Any]) -> Department:
+        department = corp.departments.get(_ints([data.get("id", "")])[0] if data.get("id") else -1)
+        if department is None:
+            raise LifecycleError(f"no department {data.get('id')!r} in {corp.corpid}")
+        return department
+
+    def _create_party(self, suite_id: str, corp: Corp, data: dict[str, Any]) -> dict[str, Any]:
+        name = str(data.get("name", ""))
+        if not name:
+            raise LifecycleError("create_party needs a name")
+        parentid = _ints([data.get("parentid", 1)])[0]
+        if parentid not in corp.departments:
+            raise LifecycleError(f"no parent department {parentid}")
+        new_id = max(corp.departments) + 1
+        corp.departments[new_id] = Department(new_id, name, parentid, new_id)
+        return {"Id": new_id, "Name": name, "ParentId": parentid, "Order": new_id}
+
+    def _update_party(self, suite_id: str, corp: Corp, data: dict[str, Any]) -> dict[str, Any]:
+        department = self._department(corp, data)
+        fields: dict[str, Any] = {"Id": department.id}
+        if data.get("name"):
+            department.name = str(data["name"])
+            fields["Name"] = department.name
+        if data.get("parentid"):
+            department.parentid = _ints([data["parentid"]])[0]
+            fields["ParentId"] = department.parentid
+        return fields
+
+    def _delete_party(self, suite_id: str, corp: Corp, data: dict[str, Any]) -> dict[str, Any]:
+        department = self._department(corp, data)
+        if department.id == 1:
+            raise LifecycleError("the root department cannot be deleted")
+        if any(department.id in m.departments for m in corp.members.values()):
+            raise LifecycleError("a department with members cannot be deleted")
+        del corp.departments[department.id]
+        return {"Id": department.id}
+
+    def _update_tag(self, suite_id: str, corp: Corp, data: dict[str, Any]) -> dict[str, Any]:
+        fields: dict[str, Any] = {"TagId": _ints([data.get("tag_id", 1)])[0]}
+        for key, xml in (
+            ("add_user_items", "AddUserItems"),
+            ("del_user_items", "DelUserItems"),
+            ("add_party_items", "AddPartyItems"),
+            ("del_party_items", "DelPartyItems"),
+        ):
+            if data.get(key):
+                items = data[key]
+                fields[xml] = ",".join(map(str, items)) if isinstance(items, list) else str(items)
+        return fields
+
+    # --- data-callback events --------------------------------------------------------------
+
+    def _app_common(self, authorization: Authorization, from_user: str, msg_type: str) -> dict:
+        return {
+            "ToUserName": authorization.corpid,
+            "FromUserName": from_user,
+            "CreateTime": int(self.sandbox.now()),
+            "MsgType": msg_type,
+        }
+
+    def change_app_admin(self, suite_id: str, corpid: str, admin_userid: str = "") -> Delivery:
+        authorization = self.installed(suite_id, corpid)
+        corp = self.corp(corpid)
+        if admin_userid:
+            if admin_userid not in corp.members:
+                raise LifecycleError(f"no member {admin_userid} in {corpid}")
+            corp.admin_userid = admin_userid
+        fields = self._app_common(authorization, "sys", "event")
+        fields.update(Event="change_app_admin", AgentID=authorization.agentid)
+        return self.pusher.data(suite_id, corpid, authorization.agentid, fields)
+
+    def app_event(
+        self, suite_id: str, corpid: str, event: str, userid: str, content: str = ""
+    ) -> Delivery:
+        authorization = self.installed(suite_id, corpid)
+        if event not in APP_EVENTS:
+            raise LifecycleError(f"unknown app event {event}")
+        corp = self.corp(corpid)
+        if userid not in corp.members:
+            raise LifecycleError(f"no member {userid} in {corpid}")
+        if event == "text":
+            fields = self._app_common(authorization, userid, "text")
+            fields.update(Content=content or "你好", MsgId=secrets.randbits(63))
+        else:
+            fields = self._app_common(authorization, userid, "event")
+            fields.update(Event=event, EventKey="")
+        fields["AgentID"] = authorization.agentid
+        return self.pusher.data(suite_id, corpid, authorization.agentid, fields)
+
+    # --- sign-in codes ---------------------------------------------------------------------
+
+    def oauth_code(self, suite_id: str, corpid: str, userid: str, scope: str) -> str:
+        self.installed(suite_id, corpid)
+        if userid not in self.corp(corpid).members:
+            raise LifecycleError(f"no member {userid} in {corpid}")
+        if scope not in SCOPES:
+            raise LifecycleError(f"unknown scope {scope}")
+        payload = {"suite_id": suite_id, "corpid": corpid, "userid": userid, "scope": scope}
+        return self.sandbox.issue_code("oauth_code", payload, OAUTH_CODE_LIFETIME)
+
+    def login_code(self, corpid: str, userid: str) -> str:
+        if userid not in self.corp(corpid).members:
+            raise LifecycleError(f"no member {userid} in {corpid}")
+        payload = {"corpid": corpid, "userid": userid}
+        return self.sandbox.issue_code("login_code", payload, LOGIN_CODE_LIFETIME)
+
+    # --- promotion registration ------------------------------------------------------------
+
+    def register(
+        self, register_code: str, *, corp_name: str, admin_name: str
+    ) -> tuple[Corp, Delivery, Delivery]:
+        """A new corp registers through a register code: register_corp to the provider's
+        system URL, then the template's app is installed (create_auth)."""
+        with self.sandbox.lock:
+            try:
+                self.sandbox.consume_code("register_code", register_code, invalid=0, expired=0)
+            except ApiError:
+                raise LifecycleError("this register link is invalid, used or expired") from None
+            registration = self.sandbox.register_codes[register_code]
+            if not corp_name or not admin_name:
+                raise LifecycleError("a corp name and an admin name are needed")
+            corp = build_corp(
+                self.sandbox.config.provider.corpid,
+                corp_name,
+                corp_name,
+                "",
+                [],
+                [("admin", admin_name, 0, [1], "管理员")],
+            )
+            if corp.corpid in self.sandbox.corps:
+                raise LifecycleError(f"a corp named {corp_name} exists already")
+            self.sandbox.corps[corp.corpid] = corp
+            registration.corpid, registration.admin_userid = corp.corpid, corp.admin_userid
+        registered = self.pusher.system(
+            {
+                "ServiceCorpId": self.sandbox.config.provider.corpid,
+                "InfoType": "register_corp",
+                "TimeStamp": int(self.sandbox.now()),
+                "RegisterCode": register_code,
+                "AuthCorpId": corp.corpid,
+                "AuthUserInfo": {"UserId": corp.admin_userid},
+                "State": registration.state,
+                "TemplateId": registration.template_id,
+            }
+        )
+        authorization, auth_code = self.sandbox.authorize(
+            registration.suite_id, corp.corpid, state=registration.state
+        )
+        authorization.register_code = register_code
+        installed = self._command(
+            registration.suite_id, "create_auth", AuthCode=auth_code, State=registration.state
+        )
+        return corp, registered, installed

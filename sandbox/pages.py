@@ -1,0 +1,228 @@
+"""The browser pages WeCom shows people: install, OAuth2 authorize, provider login, register,
+and the sandbox's own control page."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.utils.translation import gettext as _
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from sandbox import control
+from sandbox.engine import AUTH_CODE_LIFETIME, ApiError
+from sandbox.lifecycle import APP_EVENTS, CONTACT_CHANGES, SCOPES, Lifecycle, LifecycleError
+from sandbox.rendering import error_page, render
+
+
+def with_params(url: str, **params: str) -> str:
+    """``url`` with ``params`` added to its query string."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _redirect_target(url: str) -> str | None:
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _picked(request: Request) -> tuple[str, str]:
+    corpid, _sep, userid = request.form.get("member", "").partition("|")
+    return corpid, userid
+
+
+def install(life: Lifecycle, request: Request) -> Response:
+    """/3rdapp/install: an admin picks a corp and approves; create_auth is pushed and the
+    browser goes back to redirect_uri with the same auth_code."""
+    args = request.args
+    suite = life.sandbox.config.suite(args.get("suite_id", ""))
+    if suite is None:
+        return error_page(_("Unknown suite_id."))
+    target = _redirect_target(args.get("redirect_uri", ""))
+    if target is None:
+        return error_page(_("redirect_uri must be an http(s) URL."))
+    try:
+        pre_auth = life.sandbox.find_code(
+            "pre_auth_code", args.get("pre_auth_code"), invalid=40077, expired=42007
+        )
+    except ApiError as error:
+        return error_page(
+            _("The pre_auth_code is invalid or expired (errcode %(code)s).")
+            % {"code": error.errcode}
+        )
+    if pre_auth.payload["suite_id"] != suite.suite_id:
+        return error_page(_("The pre_auth_code belongs to another suite."))
+    if request.method == "GET":
+        corps = [
+            {
+                "corpid": c.corpid,
+                "name": c.name,
+                "full_name": c.full_name,
+                "admin_name": c.members[c.admin_userid].name,
+            }
+            for c in life.sandbox.corps.values()
+        ]
+        return render(
+            "install.html",
+            suite=suite,
+            corps=corps,
+            test_install=pre_auth.payload["auth_type"] == 1,
+        )
+    corpid = request.form.get("corpid", "")
+    state = args.get("state", "")
+    try:
+        with life.sandbox.lock:
+            pre_auth.used = True
+            auth_code, _delivery = life.install(
+                suite.suite_id,
+                corpid,
+                state=state,
+                auth_type=pre_auth.payload["auth_type"],
+                push=False,
+            )
+    except LifecycleError as error:
+        return error_page(str(error))
+    # The create_auth push races the browser's redirect, as it does with WeCom.
+    threading.Thread(
+        target=life.pusher.command,
+        args=(
+            suite.suite_id,
+            {
+                "SuiteId": suite.suite_id,
+                "InfoType": "create_auth",
+                "TimeStamp": int(life.sandbox.now()),
+                "AuthCode": auth_code,
+                "State": state,
+            },
+        ),
+        daemon=True,
+    ).start()
+    return redirect(
+        with_params(target, auth_code=auth_code, expires_in=str(AUTH_CODE_LIFETIME), state=state),
+        302,
+    )
+
+
+def authorize(life: Lifecycle, request: Request) -> Response:
+    """/connect/oauth2/authorize: a member of an installed corp opens the app."""
+    args = request.args
+    suite = life.sandbox.config.suite(args.get("appid", ""))
+    if suite is None:
+        return error_page(_("Unknown appid."))
+    target = _redirect_target(args.get("redirect_uri", ""))
+    if target is None:
+        return error_page(_("redirect_uri must be an http(s) URL."))
+    scope = args.get("scope", "snsapi_base")
+    if scope not in SCOPES:
+        return error_page(_("Unknown scope %(scope)s.") % {"scope": scope})
+    if args.get("response_type", "code") != "code":
+        return error_page(_("response_type must be code."))
+    if request.method == "GET":
+        corps = [
+            {"corpid": c.corpid, "name": c.name, "members": list(c.members.values())}
+            for c in life.sandbox.corps.values()
+            if life.sandbox.active_authorization(suite.suite_id, c.corpid)
+        ]
+        return render("authorize.html", suite=suite, corps=corps, private=scope != "snsapi_base")
+    corpid, userid = _picked(request)
+    try:
+        code = life.oauth_code(suite.suite_id, corpid, userid, scope)
+    except LifecycleError as error:
+        return error_page(str(error))
+    return redirect(with_params(target, code=code, state=args.get("state", "")), 302)
+
+
+def provider_login(life: Lifecycle, request: Request) -> Response:
+    """/wwopen/sso/3rd_qrConnect: someone scans the provider's login QR code."""
+    args = request.args
+    if args.get("appid") != life.sandbox.config.provider.corpid:
+        return error_page(_("appid must be the provider's corpid."))
+    target = _redirect_target(args.get("redirect_uri", ""))
+    if target is None:
+        return error_page(_("redirect_uri must be an http(s) URL."))
+    if request.method == "GET":
+        admins_only = args.get("usertype", "admin") == "admin"
+        corps = []
+        for corp in [life.sandbox.provider_corp, *life.sandbox.corps.values()]:
+            members = [
+                {"userid": m.userid, "name": m.name, "is_admin": m.userid == corp.admin_userid}
+                for m in corp.members.values()
+                if corp is life.sandbox.provider_corp
+                or not admins_only
+                or m.userid == corp.admin_userid
+            ]
+            corps.append(
+                {
+                    "corpid": corp.corpid,
+                    "name": corp.name,
+                    "is_provider": corp is life.sandbox.provider_corp,
+                    "members": members,
+                }
+            )
+        return render("login.html", corps=corps)
+    corpid, userid = _picked(request)
+    try:
+        code = life.login_code(corpid, userid)
+    except LifecycleError as error:
+        return error_page(str(error))
+    return redirect(with_params(target, auth_code=code, state=args.get("state", "")), 302)
+
+
+def register(life: Lifecycle, request: Request) -> Response:
+    """/3rdservice/wework/register: a new corp registers through a promotion link."""
+    code = request.args.get("register_code", "")
+    registration = life.sandbox.register_codes.get(code)
+    usable = registration is not None and not registration.corpid
+    if usable:
+        try:
+            life.sandbox.find_code("register_code", code, invalid=0, expired=0)
+        except ApiError:
+            usable = False
+    if not usable:
+        return error_page(_("This register link is invalid, used or expired."))
+    if request.method == "GET":
+        return render("register.html", registration=registration)
+    try:
+        corp, registered, installed = life.register(
+            code,
+            corp_name=request.form.get("corp_name", "").strip(),
+            admin_name=request.form.get("admin_name", "").strip(),
+        )
+    except LifecycleError as error:
+        return error_page(str(error))
+    return render("register.html", corp=corp, registered=registered, installed=installed)
+
+
+def control_page(life: Lifecycle, request: Request) -> Response:
+    corp_actions = [
+        ("create_auth", _("Install (create_auth)")),
+        ("change_auth", _("change_auth")),
+        ("change_app_admin", _("change_app_admin")),
+        ("reset_permanent_code", _("reset_permanent_code")),
+        ("cancel_auth", _("Uninstall (cancel_auth)")),
+    ]
+    with life.sandbox.lock:
+        pushes = list(reversed(life.sandbox.pushes[-20:]))
+        calls = list(reversed(life.sandbox.calls[-20:]))
+    return render(
+        "control.html",
+        state=control.snapshot(life),
+        message=request.args.get("message", ""),
+        corp_actions=corp_actions,
+        contact_changes=CONTACT_CHANGES,
+        app_events=APP_EVENTS,
+        pushes=pushes,
+        calls=calls,
+    )
+
+
+def control_action(life: Lifecycle, request: Request, name: str) -> Response:
+    """A control-page button: run the action, then show the control page with its outcome."""
+    try:
+        result = control.run(life, name, request.form.to_dict())
+        message = _("%(action)s done: %(result)s") % {"action": name, "result": result}
+    except LifecycleError as error:
+        message = _("%(action)s failed: %(error)s") % {"action": name, "error": error}
+    return redirect(with_params("/", message=message), 303)

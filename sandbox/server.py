@@ -1,0 +1,45 @@
+"""Run the sandbox: in its own process (``python -m sandbox``) or in a thread (tests)."""
+
+from __future__ import annotations
+
+import threading
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from sandbox.app import SandboxApp
+from sandbox.config import SandboxConfig
+
+
+class SandboxServer:
+    """A threaded HTTP server around one SandboxApp, plus its suite_ticket pusher."""
+
+    def __init__(self, config: SandboxConfig, *, push_tickets: bool = True) -> None:
+        self.app = SandboxApp(config)
+        self.push_tickets = push_tickets
+        self._server: BaseWSGIServer = make_server(
+            config.host, config.port, self.app, threaded=True
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.host}:{self._server.server_port}"
+
+    def serve_forever(self) -> None:
+        if self.push_tickets:
+            self.app.pusher.start()
+        try:
+            self._server.serve_forever()
+        finally:
+            self.app.pusher.stop()
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(target=self.serve_forever, name="sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
