@@ -25,16 +25,19 @@ class SandboxServer:
     def url(self) -> str:
         return f"http://{self._server.host}:{self._server.server_port}"
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
         if self.push_tickets:
             self.app.pusher.start()
         try:
-            self._server.serve_forever()
+            self._server.serve_forever(poll_interval)
         finally:
             self.app.pusher.stop()
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="sandbox", daemon=True)
+        # A short poll interval makes stop() quick, which matters for tests.
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(0.02,), name="sandbox", daemon=True
+        )
         self._thread.start()
         return self
 

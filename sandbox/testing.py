@@ -1,0 +1,103 @@
+"""Run the sandbox inside a test: a live server on a free port with a control client.
+
+    def test_something(make_sandbox, live_server):
+        wecom = make_sandbox(portal=live_server.url)
+        wecom.action("create_auth", suite_id=wecom.suite.suite_id, corpid=wecom.corps[0])
+        assert len(wecom.calls("service/get_corp_token")) == 1
+
+The suite_ticket loop is off: tests push tickets when they want one (``push_ticket``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from sandbox.config import SandboxConfig, SuiteConfig, load_config
+from sandbox.server import SandboxServer
+
+
+class ControlError(AssertionError):
+    """The sandbox refused a control action."""
+
+
+@dataclass
+class SandboxHandle:
+    server: SandboxServer
+    http: requests.Session
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def config(self) -> SandboxConfig:
+        return self.server.app.sandbox.config
+
+    @property
+    def suite(self) -> SuiteConfig:
+        return self.config.suites[0]
+
+    @property
+    def corps(self) -> list[str]:
+        """The demo customer corps' corpids, in seeding order."""
+        return list(self.server.app.sandbox.corps)
+
+    def action(self, name: str, **data: Any) -> dict[str, Any]:
+        response = self.http.post(f"{self.url}/sandbox/api/actions/{name}", json=data, timeout=30)
+        if response.status_code != 200:
+            raise ControlError(f"{name}: {response.status_code} {response.text}")
+        result: dict[str, Any] = response.json()
+        return result
+
+    def push_ticket(self, suite_id: str | None = None) -> dict[str, Any]:
+        return self.action("suite_ticket", suite_id=suite_id or self.suite.suite_id)
+
+    def _log(self, name: str, **filters: str | None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        entries: list[dict[str, Any]] = self.http.get(
+            f"{self.url}/sandbox/api/{name}", params=params, timeout=10
+        ).json()
+        return entries
+
+    def calls(self, endpoint: str | None = None) -> list[dict[str, Any]]:
+        return self._log("calls", endpoint=endpoint)
+
+    def pushes(self, event: str | None = None) -> list[dict[str, Any]]:
+        return self._log("pushes", event=event)
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self._log("messages")
+
+    def reset_logs(self) -> None:
+        self.action("reset_logs")
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.http.get(f"{self.url}/sandbox/api/state", timeout=10).json()
+        return state
+
+
+def config_for_tests(portal: str, **overrides: Any) -> SandboxConfig:
+    """The demo config on a free port, with fast push retries for tests."""
+    settings: dict[str, Any] = {
+        "portal": portal.rstrip("/"),
+        "port": 0,
+        "push_retry_delay": 0.05,
+        "push_timeout": 5.0,
+        **overrides,
+    }
+    return load_config().with_overrides(**settings)
+
+
+@contextmanager
+def running_sandbox(portal: str, **overrides: Any) -> Iterator[SandboxHandle]:
+    server = SandboxServer(config_for_tests(portal, **overrides), push_tickets=False).start()
+    try:
+        with requests.Session() as http:
+            yield SandboxHandle(server, http)
+    finally:
+        server.stop()
