@@ -245,7 +245,7 @@ class TestCancelAndRevoke:
         assert raised.value.errcode == 42001
 
     def test_a_token_of_the_wrong_kind_is_refused(self, client, corp):
-        api, _, result = corp
+        _, _, result = corp
         as_suite = client.suite(StaticToken(result.access_token.value))
         with pytest.raises(TokenInvalidError) as raised:
             as_suite.get_pre_auth_code()
@@ -407,7 +407,7 @@ class TestCorpAPIs:
         assert converted.mapping["lina"].startswith("wo") and converted.invalid == ("ghost",)
 
     def test_message_send(self, wecom, corp):
-        api, corpid, result = corp
+        api, _, result = corp
         agentid = result.agents[0].agentid
         sent = api.send_text(agentid=agentid, content="你好", touser=["lina", "ghost"])
         assert sent.invalid_users == ("ghost",) and sent.msgid
