@@ -88,7 +88,7 @@ class SandboxApp:
         return json_response(body, status)
 
     def action(self, request: Request, name: str) -> Response:
-        data = request.get_json(silent=True)
+        data = request.get_json(force=True, silent=True)
         if data is None:
             data = request.form.to_dict()
         if not isinstance(data, dict):
