@@ -19,6 +19,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from corps.models import Suite
+from corps.selectors import suites_with_stale_tickets
 from isvportal.celery import app as celery_app
 
 Check = Callable[[], dict[str, Any]]
@@ -42,11 +44,25 @@ def check_cache() -> dict[str, Any]:
 
 
 def check_broker() -> dict[str, Any]:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if celery_app.conf.task_always_eager:
         return {"transport": "eager"}
     with celery_app.connection_for_write(connect_timeout=1) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
         return {"transport": conn.transport_cls}
+
+
+def check_suite_tickets() -> dict[str, Any]:
+    """A suite whose newest suite_ticket is past its validity cannot get a suite token."""
+    stale = list(suites_with_stale_tickets().values_list("suite_id", flat=True))
+    if stale:
+        raise StaleTickets(stale)
+    return {"suites": Suite.objects.count()}
+
+
+class StaleTickets(Exception):
+    def __init__(self, suite_ids: list[str]) -> None:
+        super().__init__(", ".join(suite_ids))
+        self.suite_ids = suite_ids
 
 
 CRITICAL = "database"
@@ -54,6 +70,7 @@ CHECKS: dict[str, Check] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
+    "suite_tickets": check_suite_tickets,
 }
 
 
@@ -61,6 +78,8 @@ def run_check(check: Check) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         result = {"status": "ok", **check()}
+    except StaleTickets as exc:
+        result = {"status": "stale", "stale": exc.suite_ids}
     except Exception as exc:  # a health check reports every failure instead of raising it
         result = {"status": "error", "error": type(exc).__name__}
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corps",
+    "tokens",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +149,8 @@ def _database() -> dict[str, object]:
         options.setdefault("transaction_mode", "IMMEDIATE")
         options.setdefault("timeout", 20)
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        # A file, not memory, so the test suite's threads and processes share one database.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-isvportal.sqlite3")}
     elif env_bool("DATABASE_POOL", default=False):
         options["pool"] = {"min_size": 1, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
     else:
@@ -202,7 +206,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule: every periodic job of the platform, in this one place.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Renew tokens and tickets before they expire, paced to TOKEN_REFRESH_PER_MINUTE.
+    "refresh-due-credentials": {
+        "task": "tokens.tasks.refresh_due_credentials",
+        "schedule": 60.0,
+    },
+    # WeCom pushes suite_ticket every 10 minutes and a ticket lasts 30: alarm when it stops.
+    "flag-stale-suite-tickets": {
+        "task": "corps.tasks.flag_stale_suite_tickets",
+        "schedule": 300.0,
+    },
+}
+# Upstream token calls per minute, well under WeCom's per-IP limit of 20,000 per API.
+TOKEN_REFRESH_PER_MINUTE = env.int("TOKEN_REFRESH_PER_MINUTE", default=1000)
 
 
 # --- auth, i18n, static ----------------------------------------------------------------------

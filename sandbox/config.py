@@ -56,6 +56,7 @@ class SandboxConfig:
     push_timeout: float = 5.0
     push_retry_delay: float = 1.0
     seed_demo_corps: bool = True
+    secret_prefix: str = ""  # prepended to every token, code and ticket it issues (log canaries)
 
     def suite(self, suite_id: str) -> SuiteConfig | None:
         return next((s for s in self.suites if s.suite_id == suite_id), None)

@@ -109,6 +109,7 @@ class Sandbox:
     calls: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    flash: str = ""  # the control page's one-time message, kept here so no URL carries it
 
     def __post_init__(self) -> None:
         provider = self.config.provider.corpid
@@ -128,6 +129,9 @@ class Sandbox:
         for suite in self.config.suites:
             self.tickets[suite.suite_id] = deque(maxlen=2)
 
+    def new_secret(self, size: int = 32) -> str:
+        return self.config.secret_prefix + secrets.token_urlsafe(size)
+
     # --- time ------------------------------------------------------------------------------
 
     def now(self) -> float:
@@ -140,7 +144,7 @@ class Sandbox:
     # --- suite tickets ---------------------------------------------------------------------
 
     def new_suite_ticket(self, suite_id: str) -> str:
-        ticket = secrets.token_urlsafe(32)
+        ticket = self.new_secret()
         with self.lock:
             self.tickets[suite_id].append((ticket, self.now()))
         return ticket
@@ -158,7 +162,7 @@ class Sandbox:
     def issue_credential(
         self, kind: str, owner: tuple[str, ...], lifetime: int = TOKEN_LIFETIME
     ) -> Credential:
-        credential = Credential(secrets.token_urlsafe(48), kind, owner, self.now() + lifetime)
+        credential = Credential(self.new_secret(48), kind, owner, self.now() + lifetime)
         self.credentials[credential.value] = credential
         return credential
 
@@ -200,7 +204,7 @@ class Sandbox:
     # --- single-use codes ------------------------------------------------------------------
 
     def issue_code(self, kind: str, payload: dict[str, Any], lifetime: int) -> str:
-        code = Code(secrets.token_urlsafe(32), kind, payload, self.now() + lifetime)
+        code = Code(self.new_secret(), kind, payload, self.now() + lifetime)
         self.codes[code.value] = code
         return code.value
 
@@ -236,7 +240,7 @@ class Sandbox:
                 suite_id=suite_id,
                 corpid=corpid,
                 agentid=agentid,
-                permanent_code=secrets.token_urlsafe(40),
+                permanent_code=self.new_secret(40),
                 auth_type=auth_type,
                 state=state,
             )
@@ -276,7 +280,7 @@ class Sandbox:
             authorization = self.active_authorization(suite_id, corpid)
             if authorization is None:
                 raise ApiError(48004, "corp has not authorized this suite")
-            authorization.permanent_code = secrets.token_urlsafe(40)
+            authorization.permanent_code = self.new_secret(40)
             self.revoke_corp_credentials(corpid, suite_id)
             return self.new_auth_code(authorization)
 

@@ -206,10 +206,11 @@ def control_page(life: Lifecycle, request: Request) -> Response:
     with life.sandbox.lock:
         pushes = list(reversed(life.sandbox.pushes[-20:]))
         calls = list(reversed(life.sandbox.calls[-20:]))
+        message, life.sandbox.flash = life.sandbox.flash, ""
     return render(
         "control.html",
         state=control.snapshot(life),
-        message=request.args.get("message", ""),
+        message=message,
         corp_actions=corp_actions,
         contact_changes=CONTACT_CHANGES,
         app_events=APP_EVENTS,
@@ -219,10 +220,15 @@ def control_page(life: Lifecycle, request: Request) -> Response:
 
 
 def control_action(life: Lifecycle, request: Request, name: str) -> Response:
-    """A control-page button: run the action, then show the control page with its outcome."""
+    """A control-page button: run the action, then show the control page with its outcome.
+
+    The outcome can hold codes, so it travels in the sandbox's state, never in the URL.
+    """
     try:
         result = control.run(life, name, request.form.to_dict())
         message = _("%(action)s done: %(result)s") % {"action": name, "result": result}
     except LifecycleError as error:
         message = _("%(action)s failed: %(error)s") % {"action": name, "error": error}
-    return redirect(with_params("/", message=message), 303)
+    with life.sandbox.lock:
+        life.sandbox.flash = message
+    return redirect("/", 303)

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import requests
 
 from sandbox.config import SandboxConfig, SuiteConfig, load_config
 from sandbox.server import SandboxServer
+
+# Seeded into every secret the test sandbox holds or issues; tests/conftest.py checks that no log
+# line the portal writes ever contains it.
+CANARY = "CANARY9f3b"
 
 
 class ControlError(AssertionError):
@@ -82,15 +86,19 @@ class SandboxHandle:
 
 
 def config_for_tests(portal: str, **overrides: Any) -> SandboxConfig:
-    """The demo config on a free port, with fast push retries for tests."""
+    """The demo config on a free port, with fast push retries and canary-marked secrets."""
+    demo = load_config()
     settings: dict[str, Any] = {
         "portal": portal.rstrip("/"),
         "port": 0,
         "push_retry_delay": 0.05,
         "push_timeout": 5.0,
+        "secret_prefix": CANARY,
+        "provider": replace(demo.provider, secret=f"{CANARY}-{demo.provider.secret}"),
+        "suites": tuple(replace(s, secret=f"{CANARY}-{s.secret}") for s in demo.suites),
         **overrides,
     }
-    return load_config().with_overrides(**settings)
+    return demo.with_overrides(**settings)
 
 
 @contextmanager

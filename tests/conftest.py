@@ -1,10 +1,25 @@
 from __future__ import annotations
 
+import logging
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from isvportal.celery import app as celery_app
+from isvportal.logging import RedactingJsonFormatter
+from sandbox.testing import CANARY, running_sandbox
+from tests.receiver import running_receiver
+
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def eager_tasks():
+    """Tasks run inline in tests (set once Celery has read Django's settings, or that read
+    would undo it); the fault drills start real workers of their own."""
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    assert celery_app.conf.task_always_eager
 
 
 def fixture_text(relative: str) -> str:
@@ -17,14 +32,116 @@ def event_xml():
     return lambda name: fixture_text(f"events/{name}.xml")
 
 
+class CanaryWatch(logging.Handler):
+    """Formats every record the way the portal writes logs, and keeps any that leak the canary."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(RedactingJsonFormatter("%(message)s"))
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        if CANARY in line:
+            self.leaks.append(f"{record.name}: {line[:300]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def canary_is_never_logged():
+    """Every secret the test sandbox issues carries CANARY; no log line may ever show it."""
+    watch = CanaryWatch()
+    root = logging.getLogger()
+    root.addHandler(watch)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    yield watch
+    root.removeHandler(watch)
+    root.setLevel(previous)
+    assert watch.leaks == [], "a secret reached the logs:\n" + "\n".join(watch.leaks)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The database rolls back after each test; the cache must not outlive it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make_sandbox():
     """Start sandboxes that push to the given portal URL; all are stopped after the test."""
-    from contextlib import ExitStack
-
-    from sandbox.testing import running_sandbox
-
     with ExitStack() as stack:
         yield lambda portal="http://127.0.0.1:9", **overrides: stack.enter_context(
             running_sandbox(portal, **overrides)
         )
+
+
+@pytest.fixture
+def receiver():
+    """A stand-in for the portal's callback URLs that verifies and records every push."""
+    with running_receiver() as app:
+        yield app
+
+
+class ISV:
+    """The portal configured for a running sandbox: its provider and suite in the database,
+    and helpers that do what WeCom's pushes will do once the callback endpoints exist."""
+
+    def __init__(self, wecom, receiver) -> None:
+        from corps.services import provider_upsert, suite_upsert
+
+        self.wecom, self.receiver = wecom, receiver
+        provider = wecom.config.provider
+        self.provider, _ = provider_upsert(
+            corpid=provider.corpid,
+            secret=provider.secret,
+            token=provider.token,
+            encoding_aes_key=provider.encoding_aes_key,
+        )
+        suite = wecom.suite
+        self.suite, _ = suite_upsert(
+            suite_id=suite.suite_id,
+            provider_corpid=provider.corpid,
+            secret=suite.secret,
+            token=suite.token,
+            encoding_aes_key=suite.encoding_aes_key,
+            name=suite.name,
+        )
+
+    def store_ticket(self) -> str:
+        from datetime import UTC, datetime
+
+        from corps.services import suite_ticket_store
+
+        self.wecom.push_ticket(self.suite.suite_id)
+        event = self.receiver.last("suite_ticket")
+        suite_ticket_store(
+            suite=self.suite,
+            ticket=event.suite_ticket,
+            pushed_at=datetime.fromtimestamp(event.timestamp, UTC),
+        )
+        self.suite.refresh_from_db()
+        return event.suite_ticket
+
+    def install(self, index: int = 0):
+        from corps.services import corp_authorize
+        from tokens.services import suite_api
+
+        corpid = self.wecom.corps[index]
+        auth_code = self.wecom.action("create_auth", suite_id=self.suite.suite_id, corpid=corpid)
+        result = suite_api(self.suite).get_permanent_code(auth_code=auth_code["auth_code"])
+        corp, _ = corp_authorize(suite=self.suite, result=result)
+        return corp
+
+
+@pytest.fixture
+def isv(make_sandbox, receiver, settings):
+    """Needs a database marker on the test. The sandbox plays WeCom at WECOM_API_BASE."""
+    wecom = make_sandbox(portal=receiver.url)
+    settings.WECOM_API_BASE = wecom.url
+    portal = ISV(wecom, receiver)
+    portal.store_ticket()
+    return portal

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from corps.models import SUITE_TICKET_VALIDITY, Suite
+
+
+def suites_with_stale_tickets(now: datetime | None = None) -> QuerySet[Suite]:
+    """Suites whose newest suite_ticket is older than its validity, or that never got one."""
+    limit = (now or timezone.now()) - timedelta(seconds=SUITE_TICKET_VALIDITY)
+    return Suite.objects.filter(Q(suite_ticket_at__isnull=True) | Q(suite_ticket_at__lt=limit))

@@ -1,0 +1,45 @@
+"""The Redis half of single-flight.
+
+The database row lock taken by the credential service is what guarantees one upstream call;
+the Redis lock in front of it, when Redis is configured and reachable, keeps the waiting
+requests off the database. If Redis is unset or down, this lock is skipped and the row lock
+alone still serializes refreshes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+log = logging.getLogger(__name__)
+
+
+def _redis_lock(name: str, timeout: float) -> Any | None:
+    if not settings.REDIS_URL or not hasattr(cache, "lock"):
+        return None
+    return cache.lock(f"lock:{name}", timeout=timeout, sleep=0.02, thread_local=False)
+
+
+@contextmanager
+def redis_lock(name: str, *, timeout: float = 30.0) -> Iterator[bool]:
+    """Hold the named Redis lock for the block; yields whether it was actually held."""
+    lock = _redis_lock(name, timeout)
+    held = False
+    if lock is not None:
+        try:
+            held = bool(lock.acquire(blocking=True, blocking_timeout=timeout))
+        except Exception as exc:  # Redis down: the database lock still holds the line
+            log.warning("redis lock unavailable", extra={"lock": name, "error": type(exc).__name__})
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                lock.release()
+            except Exception as exc:  # expired or Redis gone: nothing left to release
+                log.warning("redis lock release failed", extra={"error": type(exc).__name__})
