@@ -628,11 +628,6 @@ def dispatch(
         return 404, error_body(sandbox, 40058, f"unknown api path /cgi-bin/{path}", remote_ip)
     entry: dict[str, Any] = {"endpoint": path, "token_kind": None, "corpid": None}
     try:
-        fault = sandbox.take_fault(path)
-        if fault and fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)
-        if fault and fault.errcode:
-            raise ApiError(fault.errcode, "injected fault")
         try:
             body = json.loads(raw_body) if raw_body.strip() else {}
         except (ValueError, UnicodeDecodeError):
@@ -653,6 +648,12 @@ def dispatch(
             call = Call(sandbox, query, body, credential)
             corpid = call.corpid if endpoint.corp_scoped else str(body.get("auth_corpid", ""))
             entry["corpid"] = corpid or None
+        fault = sandbox.take_fault(path, corpid)
+        if fault and fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)  # outside the lock: other calls go on
+        if fault and fault.errcode:
+            raise ApiError(fault.errcode, "injected fault")
+        with sandbox.lock:
             if corpid and sandbox.over_rate_limit(corpid, path):
                 raise ApiError(45009, "api freq out of limit")
             answer = endpoint.handler(call)

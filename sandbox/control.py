@@ -132,12 +132,14 @@ def login_code(life: Lifecycle, data: Data) -> dict[str, Any]:
 
 
 def fault(life: Lifecycle, data: Data) -> dict[str, Any]:
-    """The next ``count`` calls to ``endpoint`` fail with ``errcode`` and/or take ``delay_ms``."""
+    """The next ``count`` calls to ``endpoint`` (about ``corpid``, if given) fail with
+    ``errcode`` and/or take ``delay_ms``."""
     injected = Fault(
         endpoint=_text(data, "endpoint").strip("/").removeprefix("cgi-bin/"),
         remaining=_int(data, "count", 1),
         errcode=_int(data, "errcode", 0),
         delay_ms=_int(data, "delay_ms", 0),
+        corpid=_text(data, "corpid", ""),
     )
     if not injected.errcode and not injected.delay_ms:
         raise LifecycleError("a fault needs an errcode or a delay_ms")

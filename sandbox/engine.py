@@ -90,6 +90,7 @@ class Fault:
     remaining: int
     errcode: int = 0
     delay_ms: int = 0
+    corpid: str = ""  # only calls about this corp, when set
 
 
 @dataclass
@@ -314,10 +315,14 @@ class Sandbox:
         with self.lock:
             self.faults.append(fault)
 
-    def take_fault(self, endpoint: str) -> Fault | None:
+    def take_fault(self, endpoint: str, corpid: str = "") -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.endpoint == endpoint and fault.remaining > 0:
+                if (
+                    fault.endpoint == endpoint
+                    and fault.remaining > 0
+                    and fault.corpid in ("", corpid)
+                ):
                     fault.remaining -= 1
                     return fault
             return None

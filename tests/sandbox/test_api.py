@@ -479,3 +479,12 @@ class TestLimitsFaultsAndLog:
         wecom.action("fault", endpoint="get_jsapi_ticket", count=10, errcode=-1)
         with pytest.raises(SystemBusyError):
             api.get_jsapi_ticket()
+
+
+def test_a_fault_can_target_one_corp(wecom, suite, install):
+    first, result_a = install(0)
+    second, result_b = install(1)
+    wecom.action("fault", endpoint="service/get_corp_token", count=1, errcode=45009, corpid=second)
+    assert suite.get_corp_token(auth_corpid=first, permanent_code=result_a.permanent_code).value
+    with pytest.raises(RateLimitedError):
+        suite.get_corp_token(auth_corpid=second, permanent_code=result_b.permanent_code)
