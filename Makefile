@@ -29,3 +29,4 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/crypto.py
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/tokens.py

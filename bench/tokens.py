@@ -1,0 +1,140 @@
+"""Credential service figures, each against a baseline measured in the same run.
+
+- warm read: ``credential_get`` of a cached corp token vs a bare ``cache.get`` (target < 1 ms);
+- cold burst: N threads ask a cold corp token at once → upstream calls (must be 1);
+- planning: ``plan_refreshes`` for 10,000 and 100,000 due credentials (should grow linearly).
+
+Uses a throwaway SQLite database and the local-memory cache unless DATABASE_URL / REDIS_URL
+are set; the sandbox plays WeCom in-process.
+
+    python bench/tokens.py [--threads 50] [--reads 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import timeit
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isvportal.settings")
+os.environ.setdefault("ISVPORTAL_VAR_DIR", tempfile.mkdtemp(prefix="isvportal-bench-"))
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from corps.services import corp_authorize, provider_upsert, suite_ticket_store, suite_upsert  # noqa: E402
+from sandbox.config import load_config  # noqa: E402
+from sandbox.server import SandboxServer  # noqa: E402
+from tokens.models import Credential  # noqa: E402
+from tokens.planning import plan_refreshes  # noqa: E402
+from tokens.services import credential_get, suite_api  # noqa: E402
+
+
+def median_us(job, number: int, rounds: int = 7) -> float:
+    job()
+    return statistics.median(
+        timeit.timeit(job, number=number) / number * 1e6 for _ in range(rounds)
+    )
+
+
+def setup_tenant(server: SandboxServer):
+    config = server.app.sandbox.config
+    provider_upsert(corpid=config.provider.corpid, secret=config.provider.secret)
+    suite_config = config.suites[0]
+    suite, _ = suite_upsert(
+        suite_id=suite_config.suite_id,
+        provider_corpid=config.provider.corpid,
+        secret=suite_config.secret,
+        token=suite_config.token,
+        encoding_aes_key=suite_config.encoding_aes_key,
+    )
+    ticket = server.app.sandbox.new_suite_ticket(suite.suite_id)
+    suite_ticket_store(suite=suite, ticket=ticket, pushed_at=datetime.now(UTC))
+    corpid = next(iter(server.app.sandbox.corps))
+    auth_code, _ = server.app.lifecycle.install(suite.suite_id, corpid, push=False)
+    corp, _ = corp_authorize(
+        suite=suite, result=suite_api(suite).get_permanent_code(auth_code=auth_code)
+    )
+    return corp
+
+
+def cold_burst(server: SandboxServer, corp, threads: int) -> tuple[int, int]:
+    Credential.objects.filter(kind="corp").delete()
+    cache.clear()
+    server.app.sandbox.calls.clear()
+    barrier = threading.Barrier(threads)
+    values = []
+
+    def ask() -> None:
+        barrier.wait()
+        values.append(credential_get(kind="corp", owner=corp))
+        connections.close_all()
+
+    workers = [threading.Thread(target=ask) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    calls = sum(c["endpoint"] == "service/get_corp_token" for c in server.app.sandbox.calls)
+    return calls, len(set(values))
+
+
+def planning(count: int) -> float:
+    now = datetime.now(UTC)
+    due = [(f"corp:{i}", now - timedelta(seconds=i % 600)) for i in range(count)]
+    started = time.perf_counter()
+    plan_refreshes(due, now=now, per_minute=count)
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=50)
+    parser.add_argument("--reads", type=int, default=20000)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    call_command("migrate", verbosity=0)
+    config = load_config().with_overrides(port=0, portal="http://127.0.0.1:9")
+    server = SandboxServer(config, push_tickets=False).start()
+    try:
+        with override_settings(WECOM_API_BASE=server.url):
+            corp = setup_tenant(server)
+            credential_get(kind="corp", owner=corp)
+            cache.set("bench:plain", "x" * 60)
+            baseline = median_us(lambda: cache.get("bench:plain"), args.reads)
+            warm = median_us(lambda: credential_get(kind="corp", owner=corp), args.reads)
+            calls, distinct = cold_burst(server, corp, args.threads)
+    finally:
+        server.stop()
+    small, large = planning(10_000), planning(100_000)
+    backend = "redis" if os.environ.get("REDIS_URL") else "locmem"
+    rows = [
+        ("database / cache", f"{connections['default'].vendor} / {backend}"),
+        ("cache.get (baseline)", f"{baseline:.1f} µs"),
+        ("credential_get, warm", f"{warm:.1f} µs  ratio {warm / baseline:.1f}x  target < 1000 µs"),
+        (f"cold burst, {args.threads} threads", f"{calls} upstream call(s), {distinct} value(s)"),
+        ("plan 10,000 due", f"{small:.1f} ms"),
+        ("plan 100,000 due", f"{large:.1f} ms  ratio {large / small:.1f}x for 10x the corps"),
+    ]
+    for label, value in rows:
+        print(f"{label:<28} {value}")
+
+
+if __name__ == "__main__":
+    main()
