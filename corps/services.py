@@ -202,6 +202,29 @@ def corp_cancel(*, corp: AuthorizedCorp, now: datetime | None = None) -> Authori
     return corp
 
 
+def register_code_link(
+    *, code: str, corp: AuthorizedCorp | None = None, corpid: str = "", now: datetime | None = None
+) -> RegisterCode | None:
+    """A register code became a corp: from register_corp (corpid known, tenant maybe not yet)
+    or from the install that followed it (the tenant). Unknown codes are ignored."""
+    registration = RegisterCode.objects.filter(code_digest=register_code_digest(code)).first()
+    if registration is None:
+        return None
+    registration.status = RegisterCode.Status.REGISTERED
+    registration.registered_corpid = (
+        corpid or (corp.corpid if corp else "") or (registration.registered_corpid)
+    )
+    registration.registered_at = registration.registered_at or now or timezone.now()
+    if corp is not None:
+        registration.corp = corp
+    elif registration.corp is None:
+        registration.corp = AuthorizedCorp.objects.filter(
+            corpid=registration.registered_corpid
+        ).first()
+    registration.save()
+    return registration
+
+
 def register_code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "corps",
     "tokens",
+    "callbacks",
 ]
 
 MIDDLEWARE = [
@@ -218,7 +219,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "corps.tasks.flag_stale_suite_tickets",
         "schedule": 300.0,
     },
+    # Callbacks stored while the broker was down, or claimed by a worker that died.
+    "requeue-stalled-events": {
+        "task": "callbacks.tasks.requeue_stalled_events",
+        "schedule": 60.0,
+    },
+    # Delete processed callback events after CALLBACK_RETENTION_DAYS.
+    "purge-old-events": {
+        "task": "callbacks.tasks.purge_old_events",
+        "schedule": 3600.0,
+    },
 }
+# Callbacks: how far a callback's timestamp may be from our clock, the largest body accepted,
+# and how long processed events are kept.
+CALLBACK_TIMESTAMP_TOLERANCE = env.int("CALLBACK_TIMESTAMP_TOLERANCE", default=300)
+CALLBACK_MAX_BODY = 64 * 1024
+CALLBACK_RETENTION_DAYS = env.int("CALLBACK_RETENTION_DAYS", default=30)
+
 # Upstream token calls per minute, well under WeCom's per-IP limit of 20,000 per API.
 TOKEN_REFRESH_PER_MINUTE = env.int("TOKEN_REFRESH_PER_MINUTE", default=1000)
 

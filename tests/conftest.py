@@ -15,6 +15,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="session", autouse=True)
+def short_lived_connections():
+    """Threads (live server requests, concurrency tests) must not keep database connections
+    open after their work, or the test database cannot be dropped at the end."""
+    from django.db import connections
+
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
 def eager_tasks():
     """Tasks run inline in tests (set once Celery has read Django's settings, or that read
     would undo it); the fault drills start real workers of their own."""
@@ -86,30 +96,36 @@ def receiver():
         yield app
 
 
+def seed_from_sandbox(wecom):
+    """The portal's provider and suite, configured as the sandbox knows them."""
+    from corps.services import provider_upsert, suite_upsert
+
+    provider = wecom.config.provider
+    stored_provider, _ = provider_upsert(
+        corpid=provider.corpid,
+        secret=provider.secret,
+        token=provider.token,
+        encoding_aes_key=provider.encoding_aes_key,
+    )
+    suite = wecom.suite
+    stored_suite, _ = suite_upsert(
+        suite_id=suite.suite_id,
+        provider_corpid=provider.corpid,
+        secret=suite.secret,
+        token=suite.token,
+        encoding_aes_key=suite.encoding_aes_key,
+        name=suite.name,
+    )
+    return stored_provider, stored_suite
+
+
 class ISV:
-    """The portal configured for a running sandbox: its provider and suite in the database,
-    and helpers that do what WeCom's pushes will do once the callback endpoints exist."""
+    """The portal configured for a running sandbox whose pushes go to a stand-in receiver:
+    helpers store what WeCom pushes, as the callback endpoints would."""
 
     def __init__(self, wecom, receiver) -> None:
-        from corps.services import provider_upsert, suite_upsert
-
         self.wecom, self.receiver = wecom, receiver
-        provider = wecom.config.provider
-        self.provider, _ = provider_upsert(
-            corpid=provider.corpid,
-            secret=provider.secret,
-            token=provider.token,
-            encoding_aes_key=provider.encoding_aes_key,
-        )
-        suite = wecom.suite
-        self.suite, _ = suite_upsert(
-            suite_id=suite.suite_id,
-            provider_corpid=provider.corpid,
-            secret=suite.secret,
-            token=suite.token,
-            encoding_aes_key=suite.encoding_aes_key,
-            name=suite.name,
-        )
+        self.provider, self.suite = seed_from_sandbox(wecom)
 
     def store_ticket(self) -> str:
         from datetime import UTC, datetime

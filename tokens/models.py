@@ -48,3 +48,23 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class AuthCodeExchange(models.Model):
+    """One install auth_code and the corp it became.
+
+    create_auth and the install-done redirect can carry the same single-use auth_code; this row,
+    locked while the code is exchanged, makes whichever arrives second reuse the first's corp.
+    """
+
+    code_digest = models.CharField(max_length=64, unique=True)
+    suite = models.ForeignKey(Suite, on_delete=models.CASCADE)
+    corp = models.ForeignKey(AuthorizedCorp, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("auth_code exchange")
+        verbose_name_plural = _("auth_code exchanges")
+
+    def __str__(self) -> str:
+        return f"{self.suite_id}:{self.code_digest[:12]}"

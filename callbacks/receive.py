@@ -1,0 +1,204 @@
+"""From an HTTP request to an authenticated event, or a refusal with its reason.
+
+The order matters: size, parameters and timestamp are checked before anything is parsed; the
+signature is checked before anything is decrypted; the receiveid before anything is trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from corps.models import AuthorizedCorp, Provider, Suite
+from wecom.crypto import (
+    CallbackCipher,
+    CallbackCryptoError,
+    InvalidEncodingAESKey,
+    ReceiveIdMismatch,
+    SignatureMismatch,
+)
+from wecom.events import Event, parse_event
+from wecom.xml import Envelope, MalformedXML
+
+
+class Rejected(Exception):
+    """A callback refused, with the HTTP status to answer and the reason to log and show."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CallbackURL:
+    """What one callback URL needs to authenticate what arrives at it."""
+
+    receiver: str
+    cipher: CallbackCipher
+    url_receive_ids: frozenset[str]  # accepted on GET (URL verification)
+    accepts: Callable[[str], bool]  # whether a POST's receiveid is allowed here
+    suite: Suite | None = None
+    provider: Provider | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    envelope: str
+    xml: str
+    event: Event
+    dedupe_key: str
+
+
+def _cipher(token: str, encoding_aes_key: str) -> CallbackCipher:
+    try:
+        return CallbackCipher(token, encoding_aes_key)
+    except InvalidEncodingAESKey:
+        raise Rejected(503, _("This receiver's EncodingAESKey is not configured.")) from None
+
+
+def command_url(suite_id: str) -> CallbackURL:
+    suite = Suite.objects.select_related("provider").filter(suite_id=suite_id).first()
+    if suite is None:
+        raise Rejected(404, _("Unknown suite %(suite)s.") % {"suite": suite_id})
+    return CallbackURL(
+        receiver="command",
+        cipher=_cipher(suite.token, suite.encoding_aes_key),
+        url_receive_ids=frozenset({suite.suite_id, suite.provider.corpid}),
+        accepts=lambda receive_id: receive_id == suite.suite_id,
+        suite=suite,
+        provider=suite.provider,
+    )
+
+
+def data_url(suite_id: str) -> CallbackURL:
+    suite = Suite.objects.select_related("provider").filter(suite_id=suite_id).first()
+    if suite is None:
+        raise Rejected(404, _("Unknown suite %(suite)s.") % {"suite": suite_id})
+
+    def accepts(receive_id: str) -> bool:
+        return AuthorizedCorp.objects.filter(suite=suite, corpid=receive_id).exists()
+
+    return CallbackURL(
+        receiver="data",
+        cipher=_cipher(suite.token, suite.encoding_aes_key),
+        url_receive_ids=frozenset({suite.provider.corpid}),
+        accepts=accepts,
+        suite=suite,
+        provider=suite.provider,
+    )
+
+
+def system_url(provider_corpid: str) -> CallbackURL:
+    provider = Provider.objects.filter(corpid=provider_corpid).first()
+    if provider is None:
+        raise Rejected(404, _("Unknown provider %(corpid)s.") % {"corpid": provider_corpid})
+    return CallbackURL(
+        receiver="system",
+        cipher=_cipher(provider.token, provider.encoding_aes_key),
+        url_receive_ids=frozenset({provider.corpid}),
+        accepts=lambda receive_id: receive_id == provider.corpid,
+        provider=provider,
+    )
+
+
+def _signed(params: Mapping[str, str], extra: str) -> tuple[str, str, str]:
+    missing = [
+        n
+        for n in ("msg_signature", "timestamp", "nonce", *(extra and [extra]))
+        if not params.get(n)
+    ]
+    if missing:
+        raise Rejected(
+            400, _("Missing query parameters: %(names)s.") % {"names": ", ".join(missing)}
+        )
+    return params["msg_signature"], params["timestamp"], params["nonce"]
+
+
+def _crypto_rejection(error: CallbackCryptoError) -> Rejected:
+    if isinstance(error, SignatureMismatch):
+        return Rejected(403, _("The signature does not match."))
+    if isinstance(error, ReceiveIdMismatch):
+        return Rejected(403, _("The message is addressed to another receiver."))
+    return Rejected(
+        400, _("The ciphertext is malformed (%(error)s).") % {"error": type(error).__name__}
+    )
+
+
+def verify_url(url: CallbackURL, params: Mapping[str, str]) -> str:
+    """GET: WeCom checks the URL; answer the decrypted echostr exactly."""
+    signature, timestamp, nonce = _signed(params, "echostr")
+    try:
+        echo, _receive_id = url.cipher.open(
+            msg_signature=signature,
+            timestamp=timestamp,
+            nonce=nonce,
+            encrypted=params["echostr"],
+            receive_ids=url.url_receive_ids,
+        )
+    except CallbackCryptoError as error:
+        raise _crypto_rejection(error) from None
+    return echo
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The request body, refused with 413 past CALLBACK_MAX_BODY without reading all of it."""
+    limit = settings.CALLBACK_MAX_BODY
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise Rejected(400, _("Content-Length is not a number.")) from None
+    if declared > limit:
+        raise Rejected(413, _("The body is larger than %(limit)d bytes.") % {"limit": limit})
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise Rejected(413, _("The body is larger than %(limit)d bytes.") % {"limit": limit})
+    return body
+
+
+def dedupe_key(event: Event, xml: str) -> str:
+    """MsgId where the event has one, else the hash of the whole decrypted document.
+
+    Never the timestamp: two distinct events in the same second must not merge, and a
+    redelivery carries the identical document.
+    """
+    msg_id = event.fields.get("MsgId")
+    if msg_id:
+        return f"msgid:{event.fields.get('ToUserName', '')}:{msg_id}"[:100]
+    return "sha256:" + hashlib.sha256(xml.encode("utf-8")).hexdigest()
+
+
+def open_post(url: CallbackURL, params: Mapping[str, str], body: bytes) -> Received:
+    """POST: authenticate, decrypt and parse one pushed event."""
+    signature, timestamp, nonce = _signed(params, "")
+    try:
+        skew = abs(time.time() - int(timestamp))
+    except ValueError:
+        raise Rejected(400, _("The timestamp is not a number.")) from None
+    if skew > settings.CALLBACK_TIMESTAMP_TOLERANCE:
+        raise Rejected(400, _("The timestamp is %(skew)d seconds off.") % {"skew": skew})
+    try:
+        envelope = Envelope.parse(body)
+        url.cipher.verify(signature, timestamp, nonce, envelope.encrypted)
+        xml, receive_id = url.cipher.decrypt(envelope.encrypted)
+    except MalformedXML as error:
+        raise Rejected(
+            400, _("The envelope is not acceptable XML: %(error)s") % {"error": error}
+        ) from None
+    except CallbackCryptoError as error:
+        raise _crypto_rejection(error) from None
+    if not url.accepts(receive_id):
+        raise _crypto_rejection(ReceiveIdMismatch())
+    try:
+        event = parse_event(xml)
+    except MalformedXML as error:
+        raise Rejected(
+            400, _("The event is not acceptable: %(error)s") % {"error": error}
+        ) from None
+    return Received(body.decode("utf-8", "replace"), xml, event, dedupe_key(event, xml))

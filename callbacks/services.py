@@ -1,0 +1,115 @@
+"""Store, process and replay callback events."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from callbacks.handlers import HANDLERS, IGNORED
+from callbacks.models import CallbackEvent
+from callbacks.receive import CallbackURL, Received
+from corps.models import AuthorizedCorp
+from wecom.events import parse_event
+
+log = logging.getLogger(__name__)
+Status = CallbackEvent.Status
+LEASE = timedelta(minutes=5)  # a claim older than this belongs to a worker that died
+
+
+def _corpid_of(received: Received) -> str:
+    fields = received.event.fields
+    return str(
+        fields.get("AuthCorpId") or (fields.get("ToUserName") if "MsgType" in fields else "")
+    )
+
+
+def event_store(*, url: CallbackURL, received: Received) -> tuple[CallbackEvent, bool]:
+    """Write the event before it is acknowledged; returns (row, created). A redelivery (same
+    dedupe key) returns the stored row and schedules nothing."""
+    from callbacks.tasks import process_event
+
+    event = received.event
+    corpid = _corpid_of(received)
+    corp = (
+        AuthorizedCorp.objects.filter(suite=url.suite, corpid=corpid).first()
+        if corpid and url.suite
+        else None
+    )
+    ignored = type(event) in IGNORED or type(event) not in HANDLERS
+    try:
+        with transaction.atomic():
+            record = CallbackEvent.objects.create(
+                receiver=url.receiver,
+                suite=url.suite,
+                provider=url.provider,
+                corp=corp,
+                corpid=corpid,
+                kind=event.kind[:64],
+                change_type=str(event.fields.get("ChangeType", ""))[:32],
+                dedupe_key=received.dedupe_key,
+                envelope=received.envelope,
+                xml=received.xml,
+                status=Status.IGNORED if ignored else Status.RECEIVED,
+            )
+            if not ignored:
+                # robust: a broker outage must not undo the acknowledgement; the sweeper
+                # (requeue_stalled_events) picks the event up later.
+                transaction.on_commit(lambda: process_event.delay(record.pk), robust=True)
+    except IntegrityError:
+        existing = CallbackEvent.objects.filter(dedupe_key=received.dedupe_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return record, True
+
+
+def _claim(event_id: int, now: datetime) -> bool:
+    claimable = Q(status__in=[Status.RECEIVED, Status.FAILED]) | Q(
+        status=Status.PROCESSING, claimed_at__lt=now - LEASE
+    )
+    return (
+        CallbackEvent.objects.filter(pk=event_id)
+        .filter(claimable)
+        .update(status=Status.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def event_process(*, event_id: int) -> bool:
+    """Run the event's handler once it is claimed; returns whether this call processed it.
+
+    The claim is a conditional UPDATE, so two deliveries of the task cannot both run it; a
+    claim whose worker died expires after LEASE. Failures are recorded on the row and raised.
+    """
+    if not _claim(event_id, timezone.now()):
+        return False
+    record = CallbackEvent.objects.select_related("suite", "provider", "corp").get(pk=event_id)
+    try:
+        event = parse_event(record.xml)
+        HANDLERS[type(event)](record, event)
+    except Exception as exc:
+        CallbackEvent.objects.filter(pk=event_id).update(
+            status=Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        log.warning(
+            "callback event failed",
+            extra={"event_id": event_id, "kind": record.kind, "error": type(exc).__name__},
+        )
+        raise
+    CallbackEvent.objects.filter(pk=event_id).update(
+        status=Status.PROCESSED, processed_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def event_replay(*, event: CallbackEvent) -> None:
+    """Process a stored event again (console action). Handlers are idempotent."""
+    from callbacks.tasks import process_event
+
+    with transaction.atomic():
+        CallbackEvent.objects.filter(pk=event.pk).update(status=Status.RECEIVED, claimed_at=None)
+        transaction.on_commit(lambda: process_event.delay(event.pk), robust=True)

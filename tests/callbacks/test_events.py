@@ -1,0 +1,236 @@
+"""Every event type, pushed by the sandbox to the live portal, changes the tenant as stated."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from callbacks.models import CallbackEvent
+from callbacks.signals import app_event
+from corps.models import Department, Member, RegisterCode
+from corps.services import register_code_create
+from tokens.models import Credential
+from tokens.services import corp_api, provider_api
+from wecom import events as ev
+
+
+@pytest.fixture
+def heard():
+    """What the ISV's own code receives through the extension point."""
+    received = []
+
+    def listener(sender, event, corp, record, **kwargs):
+        received.append((event, corp))
+
+    app_event.connect(listener)
+    yield received
+    app_event.disconnect(listener)
+
+
+class TestURLVerification:
+    @pytest.mark.parametrize(
+        ("path", "receive_id", "cipher"),
+        [
+            ("suite", "suite", "suite"),
+            ("data", "provider", "suite"),
+            ("provider", "provider", "provider"),
+        ],
+    )
+    def test_each_url_answers_the_decrypted_echostr(self, portal, path, receive_id, cipher):
+        config = portal.wecom.config
+        ciphers = {"suite": portal.wecom.suite.cipher(), "provider": config.provider.cipher()}
+        ids = {"suite": portal.suite.suite_id, "provider": config.provider.corpid}
+        target = portal.suite.suite_id if path != "provider" else config.provider.corpid
+        sealed = ciphers[cipher].seal("8862375342823958", ids[receive_id], timestamp="1", nonce="n")
+        response = requests.get(
+            f"{portal.url}/callbacks/{path}/{target}/",
+            params={
+                "msg_signature": sealed.signature,
+                "timestamp": "1",
+                "nonce": "n",
+                "echostr": sealed.encrypted,
+            },
+            timeout=10,
+        )
+        assert response.status_code == 200
+        assert response.content == b"8862375342823958"
+
+    def test_a_wrong_signature_fails_verification(self, portal):
+        sealed = portal.wecom.suite.cipher().seal(
+            "x", portal.suite.suite_id, timestamp="1", nonce="n"
+        )
+        response = requests.get(
+            f"{portal.url}{portal.command_path}",
+            params={
+                "msg_signature": "0" * 40,
+                "timestamp": "1",
+                "nonce": "n",
+                "echostr": sealed.encrypted,
+            },
+            timeout=10,
+        )
+        assert response.status_code == 403
+
+
+def test_a_suite_ticket_is_kept_on_the_suite(portal):
+    portal.push_ticket()
+    latest = portal.wecom.server.app.sandbox.tickets[portal.suite.suite_id][-1][0]
+    assert portal.suite.suite_ticket == latest and portal.suite.ticket_is_fresh()
+
+
+def test_create_auth_makes_the_tenant_with_its_first_token(portal):
+    portal.wecom.reset_logs()
+    corp = portal.install(0)
+    assert corp.is_active and corp.corp_name == "星辰科技"
+    assert corp.agentid >= 1000002 and corp.edition_name == "专业版"
+    assert corp.admin_userid == "zhangwei" and corp.permanent_code
+    assert Credential.objects.filter(corp=corp, kind="corp").exists()
+    corp_api(corp).get_permissions()  # uses the token get_permanent_code handed over
+    assert portal.wecom.calls("service/get_corp_token") == []
+    record = CallbackEvent.objects.get(kind="create_auth")
+    assert record.status == "processed" and record.corp == corp and record.attempts == 1
+
+
+def test_change_auth_rereads_the_authorization(portal):
+    corp = portal.install(0)
+    portal.wecom.reset_logs()
+    portal.act("change_auth", corp)
+    assert [c["errcode"] for c in portal.wecom.calls("service/get_auth_info")] == [0]
+    assert CallbackEvent.objects.get(kind="change_auth").status == "processed"
+
+
+def test_cancel_auth_cancels_and_forgets_everything(portal):
+    corp = portal.install(0)
+    portal.act("cancel_auth", corp)
+    corp.refresh_from_db()
+    assert corp.status == "cancelled" and corp.cancelled_at and corp.permanent_code == ""
+    assert not Credential.objects.filter(corp=corp).exists()
+
+
+def test_a_reinstall_after_cancel_reactivates_the_same_tenant(portal):
+    corp = portal.install(0)
+    portal.act("cancel_auth", corp)
+    again = portal.install(0)
+    assert again.pk == corp.pk and again.is_active and again.reactivated_at
+
+
+def test_reset_permanent_code_stores_the_new_code(portal):
+    corp = portal.install(0)
+    old = corp.permanent_code
+    portal.act("reset_permanent_code", corp)
+    corp.refresh_from_db()
+    assert corp.permanent_code != old
+    assert corp_api(corp).get_permissions()  # a token from the new code works
+
+
+@pytest.mark.parametrize(
+    ("change_type", "data", "check"),
+    [
+        (
+            "create_user",
+            {"userid": "sunli", "name": "孙丽", "department": [2], "position": "测试"},
+            lambda corp: Member.objects.get(corp=corp, userid="sunli").name == "孙丽",
+        ),
+        (
+            "update_user",
+            {"userid": "lina", "position": "总监", "new_userid": "lina2"},
+            lambda corp: Member.objects.get(corp=corp, userid="lina2").position == "总监",
+        ),
+        (
+            "create_party",
+            {"name": "销售部", "parentid": 1},
+            lambda corp: Department.objects.get(corp=corp, department_id=4).name == "销售部",
+        ),
+    ],
+)
+def test_contact_changes_update_the_mirror(portal, change_type, data, check):
+    corp = portal.install(0)
+    portal.act("change_contact", corp, change_type=change_type, data=data)
+    assert check(corp)
+
+
+def test_deleting_a_user_and_a_party_removes_them(portal):
+    corp = portal.install(0)
+    portal.act(
+        "change_contact", corp, change_type="create_user", data={"userid": "sunli", "name": "孙丽"}
+    )
+    portal.act("change_contact", corp, change_type="update_party", data={"id": 3, "name": "品牌部"})
+    assert Department.objects.get(corp=corp, department_id=3).name == "品牌部"
+    portal.act("change_contact", corp, change_type="delete_user", data={"userid": "sunli"})
+    assert not Member.objects.filter(corp=corp, userid="sunli").exists()
+    portal.act(
+        "change_contact", corp, change_type="create_party", data={"name": "临时", "parentid": 1}
+    )
+    portal.act("change_contact", corp, change_type="delete_party", data={"id": 4})
+    assert not Department.objects.filter(corp=corp, department_id=4).exists()
+
+
+def test_update_tag_reaches_the_extension_point(portal, heard):
+    corp = portal.install(0)
+    portal.act(
+        "change_contact",
+        corp,
+        change_type="update_tag",
+        data={"tag_id": 3, "add_user_items": ["lina"]},
+    )
+    event, seen_corp = heard[-1]
+    assert isinstance(event, ev.TagUpdated) and event.add_user_items == ("lina",)
+    assert seen_corp == corp
+
+
+def test_change_app_admin_refreshes_the_admins(portal):
+    corp = portal.install(0)
+    portal.act("change_app_admin", corp, admin_userid="lina")
+    admins = list(
+        Member.objects.filter(corp=corp, is_admin=True).values_list("open_userid", flat=True)
+    )
+    assert admins == [
+        portal.wecom.server.app.sandbox.open_userid(portal.suite.suite_id, corp.corpid, "lina")
+    ]
+
+
+@pytest.mark.parametrize("event_name", ["enter_agent", "subscribe", "unsubscribe", "text"])
+def test_app_events_reach_the_extension_point(portal, heard, event_name):
+    corp = portal.install(0)
+    portal.act("app_event", corp, event=event_name, userid="lina", content="在吗")
+    event, seen_corp = heard[-1]
+    assert event.kind == event_name and event.from_user == "lina" and seen_corp == corp
+    record = CallbackEvent.objects.get(kind=event_name)
+    assert record.receiver == "data" and record.status == "processed"
+
+
+def test_register_corp_links_the_register_code_to_the_new_corp(portal):
+    code = provider_api(portal.provider).get_register_code(template_id="tpldemo001", state="promo")
+    registration = register_code_create(
+        provider=portal.provider,
+        template_id="tpldemo001",
+        code=code.value,
+        expires_in=600,
+        state="promo",
+    )
+    result = portal.wecom.action(
+        "register_corp", register_code=code.value, corp_name="新公司", admin_name="钱七"
+    )
+    assert result["register_corp"]["ok"] and result["create_auth"]["ok"]
+    registration.refresh_from_db()
+    assert registration.status == RegisterCode.Status.REGISTERED
+    assert registration.registered_corpid == result["corpid"]
+    assert registration.corp is not None and registration.corp.corp_name == "新公司"
+
+
+def test_an_authentic_event_of_an_unknown_type_is_stored_and_ignored(portal):
+    params, body = portal.seal(
+        {
+            "ServiceCorpId": portal.provider.corpid,
+            "InfoType": "license_pay_success",
+            "AuthCorpId": "wpx",
+            "OrderId": "OI1",
+            "TimeStamp": 1,
+        },
+        receive_id=portal.provider.corpid,
+        cipher=portal.wecom.config.provider.cipher(),
+    )
+    response = portal.post(f"/callbacks/provider/{portal.provider.corpid}/", params, body)
+    assert (response.status_code, response.text) == (200, "success")
+    record = CallbackEvent.objects.get(kind="license_pay_success")
+    assert record.status == "ignored" and "OI1" in record.xml
