@@ -12,9 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from corps.fields import SecretDecryptionError
 from corps.models import AuthorizedCorp, Provider, Suite
 from wecom.crypto import (
     CallbackCipher,
@@ -63,10 +66,57 @@ def _cipher(token: str, encoding_aes_key: str) -> CallbackCipher:
         raise Rejected(503, _("This receiver's EncodingAESKey is not configured.")) from None
 
 
-def command_url(suite_id: str) -> CallbackURL:
-    suite = Suite.objects.select_related("provider").filter(suite_id=suite_id).first()
+# Resolved receivers, per process: (expiry, CallbackURL). Saving a suite or provider clears it.
+_resolved: dict[tuple[str, str], tuple[float, CallbackURL]] = {}
+RESOLVED_TTL = 30.0
+
+
+@receiver([post_save, post_delete], sender=Suite)
+@receiver([post_save, post_delete], sender=Provider)
+def forget_resolved(**kwargs: object) -> None:
+    _resolved.clear()
+
+
+def _cached(kind: str, key: str, build: Callable[[], CallbackURL]) -> CallbackURL:
+    now = time.monotonic()
+    hit = _resolved.get((kind, key))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    try:
+        url = build()
+    except SecretDecryptionError:
+        # The operator removed a key too early: not WeCom's fault, so 503 and it retries.
+        raise Rejected(503, _("This receiver's secrets cannot be decrypted.")) from None
+    _resolved[(kind, key)] = (now + RESOLVED_TTL, url)
+    return url
+
+
+def _suite(suite_id: str) -> Suite:
+    """The suite with just what the cipher needs: no other secret is decrypted per request."""
+    suite = (
+        Suite.objects.select_related("provider")
+        .only("suite_id", "token", "encoding_aes_key", "provider__corpid")
+        .filter(suite_id=suite_id)
+        .first()
+    )
     if suite is None:
         raise Rejected(404, _("Unknown suite %(suite)s.") % {"suite": suite_id})
+    return suite
+
+
+def command_url(suite_id: str) -> CallbackURL:
+    return _cached("command", suite_id, lambda: _command_url(_suite(suite_id)))
+
+
+def data_url(suite_id: str) -> CallbackURL:
+    return _cached("data", suite_id, lambda: _data_url(_suite(suite_id)))
+
+
+def system_url(provider_corpid: str) -> CallbackURL:
+    return _cached("system", provider_corpid, lambda: _system_url(provider_corpid))
+
+
+def _command_url(suite: Suite) -> CallbackURL:
     return CallbackURL(
         receiver="command",
         cipher=_cipher(suite.token, suite.encoding_aes_key),
@@ -77,11 +127,7 @@ def command_url(suite_id: str) -> CallbackURL:
     )
 
 
-def data_url(suite_id: str) -> CallbackURL:
-    suite = Suite.objects.select_related("provider").filter(suite_id=suite_id).first()
-    if suite is None:
-        raise Rejected(404, _("Unknown suite %(suite)s.") % {"suite": suite_id})
-
+def _data_url(suite: Suite) -> CallbackURL:
     def accepts(receive_id: str) -> bool:
         return AuthorizedCorp.objects.filter(suite=suite, corpid=receive_id).exists()
 
@@ -95,8 +141,12 @@ def data_url(suite_id: str) -> CallbackURL:
     )
 
 
-def system_url(provider_corpid: str) -> CallbackURL:
-    provider = Provider.objects.filter(corpid=provider_corpid).first()
+def _system_url(provider_corpid: str) -> CallbackURL:
+    provider = (
+        Provider.objects.only("corpid", "token", "encoding_aes_key")
+        .filter(corpid=provider_corpid)
+        .first()
+    )
     if provider is None:
         raise Rejected(404, _("Unknown provider %(corpid)s.") % {"corpid": provider_corpid})
     return CallbackURL(

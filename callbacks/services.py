@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from callbacks.dispatch import dispatcher
 from callbacks.handlers import HANDLERS, IGNORED
 from callbacks.models import CallbackEvent
 from callbacks.receive import CallbackURL, Received
@@ -29,9 +30,10 @@ def _corpid_of(received: Received) -> str:
 
 def event_store(*, url: CallbackURL, received: Received) -> tuple[CallbackEvent, bool]:
     """Write the event before it is acknowledged; returns (row, created). A redelivery (same
-    dedupe key) returns the stored row and schedules nothing."""
-    from callbacks.tasks import process_event
+    dedupe key) returns the stored row and schedules nothing.
 
+    One INSERT in autocommit: it is durable when this returns, with no BEGIN/COMMIT round trips.
+    """
     event = received.event
     corpid = _corpid_of(received)
     corp = (
@@ -41,29 +43,27 @@ def event_store(*, url: CallbackURL, received: Received) -> tuple[CallbackEvent,
     )
     ignored = type(event) in IGNORED or type(event) not in HANDLERS
     try:
-        with transaction.atomic():
-            record = CallbackEvent.objects.create(
-                receiver=url.receiver,
-                suite=url.suite,
-                provider=url.provider,
-                corp=corp,
-                corpid=corpid,
-                kind=event.kind[:64],
-                change_type=str(event.fields.get("ChangeType", ""))[:32],
-                dedupe_key=received.dedupe_key,
-                envelope=received.envelope,
-                xml=received.xml,
-                status=Status.IGNORED if ignored else Status.RECEIVED,
-            )
-            if not ignored:
-                # robust: a broker outage must not undo the acknowledgement; the sweeper
-                # (requeue_stalled_events) picks the event up later.
-                transaction.on_commit(lambda: process_event.delay(record.pk), robust=True)
+        record = CallbackEvent.objects.create(
+            receiver=url.receiver,
+            suite=url.suite,
+            provider=url.provider,
+            corp=corp,
+            corpid=corpid,
+            kind=event.kind[:64],
+            change_type=str(event.fields.get("ChangeType", ""))[:32],
+            dedupe_key=received.dedupe_key,
+            envelope=received.envelope,
+            xml=received.xml,
+            status=Status.IGNORED if ignored else Status.RECEIVED,
+        )
     except IntegrityError:
         existing = CallbackEvent.objects.filter(dedupe_key=received.dedupe_key).first()
         if existing is None:
             raise
         return existing, False
+    if not ignored:
+        # After the commit, and robust: a broker outage must not undo the acknowledgement.
+        transaction.on_commit(lambda: dispatcher.submit(record.pk), robust=True)
     return record, True
 
 
@@ -108,8 +108,5 @@ def event_process(*, event_id: int) -> bool:
 
 def event_replay(*, event: CallbackEvent) -> None:
     """Process a stored event again (console action). Handlers are idempotent."""
-    from callbacks.tasks import process_event
-
-    with transaction.atomic():
-        CallbackEvent.objects.filter(pk=event.pk).update(status=Status.RECEIVED, claimed_at=None)
-        transaction.on_commit(lambda: process_event.delay(event.pk), robust=True)
+    CallbackEvent.objects.filter(pk=event.pk).update(status=Status.RECEIVED, claimed_at=None)
+    transaction.on_commit(lambda: dispatcher.submit(event.pk), robust=True)

@@ -29,6 +29,13 @@ def process_event(self, event_id: int) -> None:  # type: ignore[no-untyped-def]
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from None
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def dispatch_events(event_ids: list[int]) -> None:
+    """A batch handed over by the web process: one task per event, each retried on its own."""
+    for event_id in event_ids:
+        process_event.delay(event_id)
+
+
 @shared_task(ignore_result=True)
 def requeue_stalled_events() -> int:
     """Events stored while the broker was down, or claimed by a worker that died."""

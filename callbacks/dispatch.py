@@ -1,0 +1,74 @@
+"""Hands stored events to the worker without making WeCom wait for the broker.
+
+Publishing a Celery task costs about as much as storing the event, so the web process queues
+event ids in memory and a background thread publishes them in batches. An id lost with a
+crashing process is not an event lost: the row stays ``received`` and the beat task
+``requeue_stalled_events`` enqueues it. With eager tasks (tests, tiny setups) events are
+processed inline, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from isvportal.celery import app as celery_app
+
+log = logging.getLogger(__name__)
+FLUSH_INTERVAL = 0.05  # seconds
+MAX_BATCH = 200
+
+
+class Dispatcher:
+    def __init__(self) -> None:
+        self._pending: list[int] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, event_id: int) -> None:
+        from callbacks.tasks import process_event
+
+        if celery_app.conf.task_always_eager:
+            process_event.delay(event_id)
+            return
+        with self._lock:
+            self._pending.append(event_id)
+            self._ensure_thread()
+        self._wake.set()
+
+    def _ensure_thread(self) -> None:
+        # A forking server (gunicorn) copies the object but not the thread: start one per process.
+        if self._thread is None or self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="callback-dispatch", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            self.flush()
+            self._wake.wait(FLUSH_INTERVAL)
+
+    def flush(self) -> None:
+        from callbacks.tasks import dispatch_events
+
+        with self._lock:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            if self._pending:
+                self._wake.set()
+        if not batch:
+            return
+        try:
+            dispatch_events.delay(batch)
+        except Exception as exc:  # the sweeper enqueues these once the broker is back
+            log.warning(
+                "callback dispatch failed",
+                extra={"events": len(batch), "error": type(exc).__name__},
+            )
+
+
+dispatcher = Dispatcher()
