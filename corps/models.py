@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from corps.fields import EncryptedTextField
+from corps.tenancy import TenantManager
 
 SUITE_TICKET_VALIDITY = 1800  # seconds; WeCom pushes every 600 and accepts a ticket for 1800
 
@@ -159,6 +160,9 @@ class Department(models.Model):
     order = models.BigIntegerField(_("order"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = models.Manager()
+    tenant = TenantManager()  # for code serving a tenant: must be scoped with for_corp()
+
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
@@ -194,6 +198,9 @@ class Member(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager()
+    tenant = TenantManager()  # for code serving a tenant: must be scoped with for_corp()
 
     class Meta:
         verbose_name = _("member")

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "corps",
     "tokens",
     "callbacks",
+    "oauth",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -259,8 +262,37 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+LOGIN_URL = "/oauth/provider-login/"
+
+# --- REST API --------------------------------------------------------------------------------
+
+API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=7 * 24 * 3600)  # seconds
+# Pages allowed to ask for JS-SDK signatures: hosts (with port, if not the default one).
+JSSDK_TRUSTED_DOMAINS = env.list("JSSDK_TRUSTED_DOMAINS", default=[_public.netloc])
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "oauth.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"sso": env.str("API_SSO_THROTTLE", default="60/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "isvportal API",
+    "DESCRIPTION": "Sign-in exchange, the signed-in member's tenant, and provider staff views.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Self-hosted Swagger UI: no CDN needed (often unreachable for deployments in China).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 

@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from isvportal.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("callbacks/", include("callbacks.urls")),
+    path("oauth/", include("oauth.urls")),
+    path("api/v1/", include("oauth.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,221 @@
+"""Install, member SSO and provider staff login: the URLs that send a browser to WeCom, and
+what happens when it comes back. Views and API endpoints hold no logic of their own."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from corps.contacts import member_upsert
+from corps.models import AuthorizedCorp, Member, Provider, Suite
+from oauth.models import ApiToken, AuditRecord
+from tokens.authorization import corp_install_by_auth_code
+from tokens.services import provider_api, suite_api
+from wecom.client import InvalidCodeError, WeComError
+
+log = logging.getLogger(__name__)
+SCOPES = ("snsapi_base", "snsapi_privateinfo")
+
+
+class SignInError(Exception):
+    """A sign-in or install that cannot go on: an HTTP status and a reason for the person."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def _absolute(path: str) -> str:
+    return settings.PUBLIC_BASE_URL + path
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """``value`` if it is a path on this site, else ``default``: no open redirects."""
+    if not value or "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return default
+    if not value.startswith("/") or value.startswith("//"):
+        return default
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return default
+    return value
+
+
+def _upstream_failure(error: WeComError) -> SignInError:
+    log.warning("wecom call failed during sign-in", extra={"error": str(error)})
+    return SignInError(502, _("WeCom could not complete the request. Please try again."))
+
+
+# --- install -------------------------------------------------------------------------------
+
+
+def install_url(*, suite: Suite, state: str) -> str:
+    """A fresh pre_auth_code (test or formal per the suite) and WeCom's install page."""
+    api = suite_api(suite)
+    try:
+        pre_auth_code = api.get_pre_auth_code()
+        auth_type = 1 if suite.install_mode == Suite.InstallMode.TEST else 0
+        api.set_session_info(pre_auth_code=pre_auth_code.value, auth_type=auth_type)
+    except WeComError as error:
+        raise _upstream_failure(error) from None
+    query = urlencode(
+        {
+            "suite_id": suite.suite_id,
+            "pre_auth_code": pre_auth_code.value,
+            "redirect_uri": _absolute(reverse("oauth:install-done", args=[suite.suite_id])),
+            "state": state,
+        }
+    )
+    return f"{settings.WECOM_OPEN_BASE}/3rdapp/install?{query}"
+
+
+def install_finish(*, suite: Suite, auth_code: str) -> AuthorizedCorp:
+    """The same exchange as the create_auth handler: one corp, whichever arrives first."""
+    try:
+        return corp_install_by_auth_code(suite=suite, auth_code=auth_code)
+    except InvalidCodeError:
+        raise SignInError(400, _("This install link has expired or was already used.")) from None
+    except WeComError as error:
+        raise _upstream_failure(error) from None
+
+
+# --- member SSO ----------------------------------------------------------------------------
+
+
+def authorize_url(*, suite: Suite, state: str, scope: str) -> str:
+    query = urlencode(
+        {
+            "appid": suite.suite_id,
+            "redirect_uri": _absolute(reverse("oauth:login-callback", args=[suite.suite_id])),
+            "response_type": "code",
+            "scope": scope,
+            "state": state,
+        }
+    )
+    return f"{settings.WECOM_OAUTH_BASE}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+
+def _user_for(member: Member) -> AbstractBaseUser:
+    if member.user_id is not None:
+        return member.user  # type: ignore[return-value]
+    user = get_user_model().objects.create_user(
+        username=f"wecom-{member.pk}", first_name=member.name[:150]
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    Member.objects.filter(pk=member.pk).update(user=user)
+    member.user = user
+    return user
+
+
+def member_sign_in(*, suite: Suite, code: str) -> Member:
+    """An OAuth2 code → the member (mirror updated) with a Django user. One service for the
+    browser flow and the REST exchange; nothing is created when it fails."""
+    api = suite_api(suite)
+    try:
+        identity = api.getuserinfo3rd(code=code)
+    except InvalidCodeError:
+        raise SignInError(
+            400, _("This sign-in code is invalid, used or expired. Open the app again.")
+        ) from None
+    except WeComError as error:
+        raise _upstream_failure(error) from None
+    if not identity.is_member or not identity.open_userid:
+        raise SignInError(403, _("Only members of a corp that installed the app can sign in."))
+    corp = AuthorizedCorp.objects.filter(suite=suite, corpid=identity.corpid).first()
+    if corp is None:
+        raise SignInError(403, _("Your corp has not installed this app."))
+    if not corp.is_active:
+        raise SignInError(403, _("Your corp's authorization of this app was cancelled."))
+    fields: dict[str, object] = {"userid": identity.userid}
+    if identity.user_ticket:
+        try:
+            detail = api.getuserdetail3rd(user_ticket=identity.user_ticket)
+        except WeComError as error:
+            raise _upstream_failure(error) from None
+        fields.update(name=detail.name, avatar=detail.avatar, gender=int(detail.gender or 0))
+    with transaction.atomic():
+        member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
+        _user_for(member)
+    return member
+
+
+def api_token_issue(*, member: Member) -> tuple[str, ApiToken]:
+    """A new API token: the value is returned once; only its SHA-256 is kept."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        digest=hashlib.sha256(token.encode()).hexdigest(),
+        member=member,
+        expires_at=timezone.now() + timedelta(seconds=settings.API_TOKEN_TTL),
+    )
+    return token, row
+
+
+def sso_corp_mismatch_record(*, user: AbstractBaseUser, member: Member, ip: str | None) -> None:
+    signed_in = getattr(user, "wecom_member", None)
+    AuditRecord.objects.create(
+        kind=AuditRecord.Kind.SSO_CORP_MISMATCH,
+        user=user,
+        corp=member.corp,
+        detail={
+            "signed_in_corpid": signed_in.corp.corpid if signed_in else "",
+            "code_corpid": member.corp.corpid,
+        },
+        ip=ip,
+    )
+
+
+# --- provider staff ------------------------------------------------------------------------
+
+
+def provider_login_url(*, provider: Provider, state: str) -> str:
+    query = urlencode(
+        {
+            "appid": provider.corpid,
+            "redirect_uri": _absolute(reverse("oauth:provider-login")),
+            "state": state,
+            "usertype": "admin",
+        }
+    )
+    return f"{settings.WECOM_OPEN_BASE}/wwopen/sso/3rd_qrConnect?{query}"
+
+
+def provider_sign_in(*, provider: Provider, auth_code: str, ip: str | None) -> AbstractBaseUser:
+    """The provider's own admins become staff users of the console; anyone else is refused."""
+    try:
+        info = provider_api(provider).get_login_info(auth_code=auth_code)
+    except InvalidCodeError:
+        raise SignInError(
+            400, _("This login code is invalid, used or expired. Scan again.")
+        ) from None
+    except WeComError as error:
+        raise _upstream_failure(error) from None
+    userid = info.user.userid if info.user else ""
+    if info.corpid != provider.corpid or not info.is_admin or not userid:
+        AuditRecord.objects.create(
+            kind=AuditRecord.Kind.PROVIDER_LOGIN_REFUSED,
+            detail={"corpid": info.corpid, "userid": userid, "usertype": info.usertype},
+            ip=ip,
+        )
+        raise SignInError(403, _("Only admins of the provider can sign in to the console."))
+    user, _created = get_user_model().objects.get_or_create(
+        username=f"provider-{provider.corpid}-{userid}"[:150],
+        defaults={"first_name": (info.user.name if info.user else "")[:150]},
+    )
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.set_unusable_password()
+        user.save()
+    return user

@@ -1,0 +1,158 @@
+"""Thin browser views over oauth.services: every failure is a page with a reason, never a 500."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from corps.models import Provider, Suite
+from oauth.services import (
+    SCOPES,
+    SignInError,
+    authorize_url,
+    install_finish,
+    install_url,
+    member_sign_in,
+    provider_login_url,
+    provider_sign_in,
+    safe_next,
+    sso_corp_mismatch_record,
+)
+from oauth.state import StateError, state_consume, state_issue
+
+SIGNED_IN = "/oauth/me/"
+
+
+def result_page(request: HttpRequest, title: str, message: str, status: int = 200) -> HttpResponse:
+    return render(request, "oauth/result.html", {"title": title, "message": message}, status=status)
+
+
+def refused(request: HttpRequest, error: SignInError) -> HttpResponse:
+    return result_page(request, _("This did not work"), error.detail, error.status)
+
+
+def bad_state(request: HttpRequest) -> HttpResponse:
+    message = _(
+        "This link is no longer valid (it was used, expired, or opened in another browser). "
+        "Please start again."
+    )
+    return result_page(request, _("Please start again"), message, 400)
+
+
+def _suite(suite_id: str) -> Suite:
+    suite = Suite.objects.filter(suite_id=suite_id).first()
+    if suite is None:
+        raise SignInError(404, _("Unknown app %(suite)s.") % {"suite": suite_id})
+    return suite
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@require_GET
+def install_start(request: HttpRequest, suite_id: str) -> HttpResponse:
+    try:
+        suite = _suite(suite_id)
+        state = state_issue(request.session, "install", suite_id=suite_id)
+        return HttpResponseRedirect(install_url(suite=suite, state=state))
+    except SignInError as error:
+        return refused(request, error)
+
+
+@require_GET
+def install_done(request: HttpRequest, suite_id: str) -> HttpResponse:
+    try:
+        data = state_consume(request.session, "install", request.GET.get("state"))
+    except StateError:
+        return bad_state(request)
+    try:
+        if data.get("suite_id") != suite_id:
+            raise SignInError(400, _("This install was started for another app."))
+        auth_code = request.GET.get("auth_code", "")
+        if not auth_code:
+            raise SignInError(400, _("WeCom did not send an auth_code."))
+        corp = install_finish(suite=_suite(suite_id), auth_code=auth_code)
+    except SignInError as error:
+        return refused(request, error)
+    message = _(
+        "%(corp)s has installed the app. Its members can open it from the WeCom workbench."
+    ) % {"corp": corp.corp_name or corp.corpid}
+    return result_page(request, _("Installed"), message)
+
+
+@require_GET
+def login_start(request: HttpRequest, suite_id: str) -> HttpResponse:
+    scope = request.GET.get("scope", "snsapi_base")
+    try:
+        suite = _suite(suite_id)
+        if scope not in SCOPES:
+            raise SignInError(400, _("Unknown scope %(scope)s.") % {"scope": scope})
+    except SignInError as error:
+        return refused(request, error)
+    next_url = safe_next(request.GET.get("next"), SIGNED_IN)
+    state = state_issue(request.session, "sso", suite_id=suite_id, next=next_url)
+    return HttpResponseRedirect(authorize_url(suite=suite, state=state, scope=scope))
+
+
+@require_GET
+def login_callback(request: HttpRequest, suite_id: str) -> HttpResponse:
+    try:
+        data = state_consume(request.session, "sso", request.GET.get("state"))
+    except StateError:
+        return bad_state(request)
+    try:
+        if data.get("suite_id") != suite_id:
+            raise SignInError(400, _("This sign-in was started for another app."))
+        member = member_sign_in(suite=_suite(suite_id), code=request.GET.get("code", ""))
+    except SignInError as error:
+        return refused(request, error)
+    current = getattr(request.user, "wecom_member", None) if request.user.is_authenticated else None
+    if current is not None and current.corp_id != member.corp_id:
+        sso_corp_mismatch_record(user=request.user, member=member, ip=_client_ip(request))
+        message = _("You are signed in for another corp. Sign out first, then open the app again.")
+        return result_page(request, _("Another corp"), message, 403)
+    login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponseRedirect(safe_next(data.get("next"), SIGNED_IN))
+
+
+@require_GET
+def provider_login(request: HttpRequest) -> HttpResponse:
+    """Without auth_code: off to WeCom's login QR page. With it: the console, for admins."""
+    try:
+        if "auth_code" not in request.GET:
+            provider = _provider(request.GET.get("provider"))
+            state = state_issue(request.session, "provider-login", provider=provider.corpid)
+            return HttpResponseRedirect(provider_login_url(provider=provider, state=state))
+        try:
+            data = state_consume(request.session, "provider-login", request.GET.get("state"))
+        except StateError:
+            return bad_state(request)
+        provider = _provider(data.get("provider"))
+        user = provider_sign_in(
+            provider=provider, auth_code=request.GET["auth_code"], ip=_client_ip(request)
+        )
+    except SignInError as error:
+        return refused(request, error)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponseRedirect("/admin/")
+
+
+def _provider(corpid: str | None) -> Provider:
+    providers = Provider.objects.all()
+    provider = providers.filter(corpid=corpid).first() if corpid else None
+    if provider is None and not corpid and providers.count() == 1:
+        provider = providers.first()
+    if provider is None:
+        raise SignInError(404, _("Name the provider: ?provider=<corpid>."))
+    return provider
+
+
+@login_required(login_url="/oauth/provider-login/")
+def signed_in(request: HttpRequest) -> HttpResponse:
+    member = getattr(request.user, "wecom_member", None)
+    return render(request, "oauth/signed_in.html", {"member": member})
