@@ -107,7 +107,7 @@ def authorize_url(*, suite: Suite, state: str, scope: str) -> str:
     return f"{settings.WECOM_OAUTH_BASE}/connect/oauth2/authorize?{query}#wechat_redirect"
 
 
-def _user_for(member: Member) -> AbstractBaseUser:
+def member_user_ensure(member: Member) -> AbstractBaseUser:
     if member.user_id is not None:
         return member.user  # type: ignore[return-value]
     user = get_user_model().objects.create_user(
@@ -148,7 +148,7 @@ def member_sign_in(*, suite: Suite, code: str) -> Member:
         fields.update(name=detail.name, avatar=detail.avatar, gender=int(detail.gender or 0))
     with transaction.atomic():
         member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
-        _user_for(member)
+        member_user_ensure(member)
     return member
 
 

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+
+def follow_to_portal(response, choice: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The browser's trip through a sandbox page: POST the choice, return the portal path and
+    query the sandbox redirects back to."""
+    assert response.status_code == 302, response.content[:300]
+    page = response["Location"]
+    back = requests.post(page, data=choice, allow_redirects=False, timeout=30)
+    assert back.status_code == 302, back.text[:300]
+    target = urlsplit(back.headers["Location"])
+    return target.path, {k: v[0] for k, v in parse_qs(target.query).items()}
+
+
+@pytest.fixture
+def browser(client):
+    """Django's test client as the person's browser (its session holds the state)."""
+    return client

@@ -1,0 +1,255 @@
+"""Member SSO through both doors, and provider staff login."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from corps.models import AuthorizedCorp, Member
+from oauth.models import ApiToken, AuditRecord
+from tests.oauth.conftest import follow_to_portal
+
+
+@pytest.fixture
+def sso(portal, settings):
+    settings.WECOM_OAUTH_BASE = portal.wecom.url
+    settings.WECOM_OPEN_BASE = portal.wecom.url
+    portal.install(0)
+    portal.install(1)
+    return portal
+
+
+def sign_in(
+    sso, browser, corp_index=0, userid="lina", *, next_url="/oauth/me/", scope="snsapi_base"
+):
+    start = browser.get(f"/oauth/login/{sso.suite.suite_id}/", {"next": next_url, "scope": scope})
+    member = f"{sso.wecom.corps[corp_index]}|{userid}"
+    path, query = follow_to_portal(start, {"member": member})
+    assert path == f"/oauth/callback/{sso.suite.suite_id}/"
+    return browser.get(path, query), query
+
+
+class TestBrowserFlow:
+    def test_a_member_is_signed_in_and_sent_on(self, sso, browser):
+        response, _ = sign_in(sso, browser, next_url="/oauth/me/?tab=1")
+        assert response.status_code == 302 and response["Location"] == "/oauth/me/?tab=1"
+        page = browser.get("/oauth/me/").content.decode()
+        assert "星辰科技" in page and "lina" in page
+        member = Member.objects.get(userid="lina")
+        assert member.user is not None and member.corp.corp_name == "星辰科技"
+
+    def test_the_authorize_url_is_wecoms(self, sso, browser):
+        start = browser.get(f"/oauth/login/{sso.suite.suite_id}/", {"scope": "snsapi_privateinfo"})
+        url = urlsplit(start["Location"])
+        query = parse_qs(url.query)
+        assert url.path == "/connect/oauth2/authorize" and url.fragment == "wechat_redirect"
+        assert query["appid"] == [sso.suite.suite_id] and query["response_type"] == ["code"]
+        assert query["scope"] == ["snsapi_privateinfo"]
+        assert query["redirect_uri"] == [
+            f"http://127.0.0.1:8000/oauth/callback/{sso.suite.suite_id}/"
+        ]
+
+    def test_privateinfo_fills_what_the_member_allowed(self, sso, browser):
+        sign_in(sso, browser, scope="snsapi_privateinfo")
+        member = Member.objects.get(userid="lina")
+        assert (member.name, member.gender) == ("李娜", 2)
+
+    def test_a_reused_code_is_a_friendly_400(self, sso, browser):
+        _, query = sign_in(sso, browser)
+        other = Client()
+        start = other.get(f"/oauth/login/{sso.suite.suite_id}/")
+        state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+        again = other.get(
+            f"/oauth/callback/{sso.suite.suite_id}/", {"code": query["code"], "state": state}
+        )
+        assert again.status_code == 400
+        assert "invalid, used or expired" in again.content.decode()
+        assert "_auth_user_id" not in other.session
+
+    @pytest.mark.parametrize(
+        "next_url",
+        [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "https:evil.example",
+            "/ok\x00",
+            "HTTPS://EVIL.EXAMPLE/",
+            "user@evil.example",
+            "http://user@evil.example",
+            "///evil.example",
+            "javascript:alert(1)",
+        ],
+    )
+    def test_next_cannot_leave_the_site(self, sso, browser, next_url):
+        response, _ = sign_in(sso, browser, next_url=next_url)
+        assert response["Location"] == "/oauth/me/"
+
+    @pytest.mark.parametrize("state", [None, "", "0" * 32, "forged-state"])
+    def test_a_missing_or_forged_state_is_a_400(self, sso, browser, state):
+        params = {"code": "whatever"} | ({"state": state} if state is not None else {})
+        response = browser.get(f"/oauth/callback/{sso.suite.suite_id}/", params)
+        assert response.status_code == 400
+        assert get_user_model().objects.count() == 0
+
+    def test_an_expired_state_is_a_400(self, sso, browser, time_machine):
+        start = browser.get(f"/oauth/login/{sso.suite.suite_id}/")
+        state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+        time_machine.move_to(timezone.now() + timedelta(seconds=601))
+        response = browser.get(
+            f"/oauth/callback/{sso.suite.suite_id}/", {"code": "c", "state": state}
+        )
+        assert response.status_code == 400
+
+    def test_a_state_from_another_session_is_a_400(self, sso, browser):
+        start = browser.get(f"/oauth/login/{sso.suite.suite_id}/")
+        state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+        code = sso.oauth_code(0, "lina")
+        response = Client().get(
+            f"/oauth/callback/{sso.suite.suite_id}/", {"code": code, "state": state}
+        )
+        assert response.status_code == 400
+
+    def test_a_session_of_one_corp_cannot_take_a_code_of_another(self, sso, browser):
+        sign_in(sso, browser, 0, "lina")
+        response, _ = sign_in(sso, browser, 1, "yanglei")
+        assert response.status_code == 403
+        record = AuditRecord.objects.get(kind="sso_corp_mismatch")
+        assert record.corp.corp_name == "青山教育"
+        assert browser.session["_auth_user_id"] == str(Member.objects.get(userid="lina").user_id)
+
+    def test_a_cancelled_corp_cannot_sign_in(self, sso, browser):
+        start = browser.get(f"/oauth/login/{sso.suite.suite_id}/")
+        state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+        code = sso.oauth_code(1, "yanglei")
+        cancel_in_portal(sso, 1)
+        response = browser.get(
+            f"/oauth/callback/{sso.suite.suite_id}/", {"code": code, "state": state}
+        )
+        assert response.status_code == 403 and "cancelled" in response.content.decode()
+        assert not Member.objects.exists() and get_user_model().objects.count() == 0
+
+
+def cancel_in_portal(sso, corp_index):
+    """The tenant as the cancel_auth handler leaves it (WeCom may still answer for a while)."""
+    AuthorizedCorp.objects.filter(corpid=sso.wecom.corps[corp_index]).update(status="cancelled")
+
+
+class TestRestExchange:
+    def test_a_code_becomes_a_token_and_the_member(self, sso, client):
+        code = sso.oauth_code(0, "wangfang", "snsapi_privateinfo")
+        response = client.post(
+            "/api/v1/auth/sso/",
+            {"suite_id": sso.suite.suite_id, "code": code},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"token", "expires_at", "member"}
+        assert body["member"]["userid"] == "wangfang" and body["member"]["name"] == "王芳"
+        assert body["member"]["corp"]["corp_name"] == "星辰科技"
+        stored = ApiToken.objects.get()
+        assert body["token"] not in stored.digest and len(stored.digest) == 64
+        me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {body['token']}")
+        assert me.status_code == 200 and me.json()["open_userid"] == body["member"]["open_userid"]
+
+    @pytest.mark.parametrize(
+        ("payload", "status", "code"),
+        [
+            ({"suite_id": "wwnosuch", "code": "x"}, 404, "not_found"),
+            ({"code": "x"}, 400, "invalid"),
+            ({"suite_id": "SUITE", "code": "forged"}, 400, "sign_in_refused"),
+        ],
+    )
+    def test_bad_exchanges_get_a_clear_detail_and_create_no_user(
+        self, sso, client, payload, status, code
+    ):
+        payload = {k: (sso.suite.suite_id if v == "SUITE" else v) for k, v in payload.items()}
+        response = client.post("/api/v1/auth/sso/", payload, content_type="application/json")
+        assert response.status_code == status
+        assert response.json()["code"] == code and response.json()["detail"]
+        assert get_user_model().objects.count() == 0
+
+    def test_a_used_code_is_refused(self, sso, client):
+        code = sso.oauth_code(0, "lina")
+        body = {"suite_id": sso.suite.suite_id, "code": code}
+        assert (
+            client.post("/api/v1/auth/sso/", body, content_type="application/json").status_code
+            == 200
+        )
+        again = client.post("/api/v1/auth/sso/", body, content_type="application/json")
+        assert again.status_code == 400 and "used" in again.json()["detail"]
+
+    def test_tokens_of_a_corp_that_cancels_stop_working(self, sso, client):
+        code = sso.oauth_code(0, "lina")
+        token = client.post(
+            "/api/v1/auth/sso/",
+            {"suite_id": sso.suite.suite_id, "code": code},
+            content_type="application/json",
+        ).json()["token"]
+        cancel_in_portal(sso, 0)
+        for path in ("/api/v1/me/", "/api/v1/corp/", "/api/v1/corp/members/"):
+            response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+            assert response.status_code == 403
+            assert response.json()["code"] == "authorization_cancelled"
+
+    def test_an_expired_or_unknown_token_is_a_401(self, sso, client, time_machine):
+        code = sso.oauth_code(0, "lina")
+        token = client.post(
+            "/api/v1/auth/sso/",
+            {"suite_id": sso.suite.suite_id, "code": code},
+            content_type="application/json",
+        ).json()["token"]
+        assert client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+        time_machine.move_to(timezone.now() + timedelta(days=8))
+        assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+    def test_the_exchange_is_throttled(self, sso, client, settings):
+        from rest_framework.settings import api_settings
+        from rest_framework.throttling import SimpleRateThrottle
+
+        rates = {**api_settings.DEFAULT_THROTTLE_RATES, "sso": "3/min"}
+        SimpleRateThrottle.THROTTLE_RATES = rates
+        try:
+            codes = [
+                client.post(
+                    "/api/v1/auth/sso/",
+                    {"suite_id": "x", "code": "y"},
+                    content_type="application/json",
+                ).status_code
+                for _ in range(4)
+            ]
+        finally:
+            SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        assert codes == [404, 404, 404, 429]
+
+
+class TestProviderLogin:
+    def scan(self, sso, browser, corpid, userid):
+        start = browser.get("/oauth/provider-login/")
+        assert urlsplit(start["Location"]).path == "/wwopen/sso/3rd_qrConnect"
+        path, query = follow_to_portal(start, {"member": f"{corpid}|{userid}"})
+        assert path == "/oauth/provider-login/"
+        return browser.get(path, query)
+
+    def test_a_provider_admin_reaches_the_console(self, sso, browser):
+        response = self.scan(sso, browser, sso.provider.corpid, "sunyue")
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+        user = get_user_model().objects.get(username=f"provider-{sso.provider.corpid}-sunyue")
+        assert user.is_staff and user.is_superuser and not user.has_usable_password()
+        assert browser.get("/admin/").status_code == 200
+
+    @pytest.mark.parametrize("who", ["machao", "customer-admin"])
+    def test_others_are_refused_and_recorded(self, sso, browser, who):
+        corpid, userid = (
+            (sso.provider.corpid, "machao") if who == "machao" else (sso.wecom.corps[0], "zhangwei")
+        )
+        response = self.scan(sso, browser, corpid, userid)
+        assert response.status_code == 403
+        assert AuditRecord.objects.get().kind == "provider_login_refused"
+        assert not get_user_model().objects.filter(is_staff=True).exists()
