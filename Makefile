@@ -7,13 +7,15 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench venv
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(INSTALLED)
+
+venv: $(INSTALLED)
 
 demo: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
@@ -30,3 +32,4 @@ lint: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/crypto.py
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/tokens.py
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/sso.py
