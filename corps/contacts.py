@@ -66,3 +66,25 @@ def corp_admins_set(*, corp: AuthorizedCorp, open_userids: Iterable[str]) -> int
     for open_userid in admins:
         Member.objects.get_or_create(corp=corp, open_userid=open_userid)
     return Member.objects.filter(corp=corp, open_userid__in=admins).update(is_admin=True)
+
+
+@transaction.atomic
+def contacts_replace(
+    *,
+    corp: AuthorizedCorp,
+    departments: Iterable[dict[str, Any]],
+    members: Iterable[dict[str, Any]],
+) -> tuple[int, int]:
+    """Make the mirror exactly the given lists (a full resync); returns (departments, members).
+    Members are keyed by ``open_userid``; links to Django users survive."""
+    department_ids = []
+    for department in departments:
+        department_upsert(corp=corp, **department)
+        department_ids.append(department["department_id"])
+    Department.objects.filter(corp=corp).exclude(department_id__in=department_ids).delete()
+    open_userids = []
+    for member in members:
+        member_upsert(corp=corp, **member)
+        open_userids.append(member["open_userid"])
+    Member.objects.filter(corp=corp).exclude(open_userid__in=open_userids).delete()
+    return len(department_ids), len(open_userids)

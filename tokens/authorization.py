@@ -8,10 +8,11 @@ import logging
 
 from django.db import transaction
 
+from corps.contacts import contacts_replace
 from corps.models import AuthorizedCorp, Suite
 from corps.services import corp_auth_info_update, corp_authorize, corp_cancel, register_code_link
 from tokens.models import AuthCodeExchange, Credential
-from tokens.services import corp_credentials_drop, credential_store, suite_api
+from tokens.services import corp_api, corp_credentials_drop, credential_store, suite_api
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,52 @@ def corp_install_by_auth_code(*, suite: Suite, auth_code: str) -> AuthorizedCorp
             register_code_link(code=result.register_code_info.register_code, corp=corp)
         exchange.corp = corp
         exchange.save(update_fields=["corp"])
+        transaction.on_commit(lambda: _sync_later(corp), robust=True)
     log.info(
         "corp installed" if created else "corp re-installed",
         extra={"suite_id": suite.suite_id, "corpid": corp.corpid},
     )
     return corp
+
+
+def corp_contacts_sync(*, corp: AuthorizedCorp) -> tuple[int, int]:
+    """Pull the corp's departments and members (what the app may see) into the mirror;
+    returns (departments, members). After an install, and from the console."""
+    api = corp_api(corp)
+    departments = api.department_list()
+    root = min((d.id for d in departments), default=1)
+    users = api.user_list(department_id=root, fetch_child=True)
+    counts = contacts_replace(
+        corp=corp,
+        departments=[
+            {"department_id": d.id, "name": d.name, "parent_id": d.parentid, "order": d.order}
+            for d in departments
+        ],
+        members=[
+            {
+                "open_userid": u.open_userid or u.userid,
+                "userid": u.userid,
+                "name": u.name,
+                "avatar": u.avatar,
+                "gender": int(u.gender or 0),
+                "position": u.position,
+                "departments": list(u.departments),
+                "status": u.status if u.status is not None else 1,
+            }
+            for u in users
+        ],
+    )
+    log.info(
+        "contacts synced",
+        extra={"corpid": corp.corpid, "departments": counts[0], "members": counts[1]},
+    )
+    return counts
+
+
+def _sync_later(corp: AuthorizedCorp) -> None:
+    from tokens.tasks import sync_corp_contacts
+
+    sync_corp_contacts.delay(corp.pk)
 
 
 def corp_auth_refresh(*, corp: AuthorizedCorp) -> AuthorizedCorp:

@@ -57,3 +57,18 @@ def refresh_credential(self, key: str) -> None:  # type: ignore[no-untyped-def]
         return  # the corp cancelled meanwhile: nothing to renew
     except WeComError as exc:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from None
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=5)
+def sync_corp_contacts(self, corp_id: int) -> None:  # type: ignore[no-untyped-def]
+    """A new install's contacts, pulled into the mirror (change_contact keeps them current)."""
+    from corps.models import AuthorizedCorp
+    from tokens.authorization import corp_contacts_sync
+
+    corp = AuthorizedCorp.objects.filter(pk=corp_id, status=AuthorizedCorp.Status.ACTIVE).first()
+    if corp is None:
+        return
+    try:
+        corp_contacts_sync(corp=corp)
+    except WeComError as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from None

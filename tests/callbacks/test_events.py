@@ -234,3 +234,31 @@ def test_an_authentic_event_of_an_unknown_type_is_stored_and_ignored(portal):
     assert (response.status_code, response.text) == (200, "success")
     record = CallbackEvent.objects.get(kind="license_pay_success")
     assert record.status == "ignored" and "OI1" in record.xml
+
+
+def test_an_install_pulls_the_corps_contacts_into_the_mirror(portal):
+    corp = portal.install(0)
+    names = set(Member.objects.filter(corp=corp).values_list("name", flat=True))
+    assert names == {"张伟", "王芳", "李娜", "刘洋"}
+    departments = dict(Department.objects.filter(corp=corp).values_list("department_id", "name"))
+    assert departments == {1: "星辰科技", 2: "研发部", 3: "市场部"}
+    lina = Member.objects.get(corp=corp, userid="lina")
+    assert lina.departments == [2] and lina.position == "产品经理" and lina.gender == 2
+
+
+def test_a_resync_replaces_the_mirror(portal):
+    from tokens.authorization import corp_contacts_sync
+
+    corp = portal.install(0)
+    Member.objects.create(corp=corp, open_userid="wo-gone", name="离职")
+    portal.wecom.action(  # a change WeCom never told us about
+        "change_contact", suite_id=portal.suite.suite_id, corpid=corp.corpid,
+        change_type="delete_user", data={"userid": "liuyang"},
+    )  # fmt: skip
+    Member.objects.create(corp=corp, open_userid="wo-liuyang-again", name="刘洋")
+    assert corp_contacts_sync(corp=corp) == (3, 3)
+    assert set(Member.objects.filter(corp=corp).values_list("name", flat=True)) == {
+        "张伟",
+        "王芳",
+        "李娜",
+    }

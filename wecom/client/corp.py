@@ -88,18 +88,22 @@ class CorpAPI(Scope):
     def user_get(self, *, userid: str) -> User:
         return self._call("GET", "user/get", User.from_json, params={"userid": userid})
 
-    def user_simplelist(self, *, department_id: int) -> tuple[User, ...]:
-        return self._users("user/simplelist", department_id)
+    def user_simplelist(self, *, department_id: int, fetch_child: bool = False) -> tuple[User, ...]:
+        return self._users("user/simplelist", department_id, fetch_child)
 
-    def user_list(self, *, department_id: int) -> tuple[User, ...]:
-        return self._users("user/list", department_id)
+    def user_list(self, *, department_id: int, fetch_child: bool = False) -> tuple[User, ...]:
+        """Members of a department; with ``fetch_child``, of its whole subtree."""
+        return self._users("user/list", department_id, fetch_child)
 
-    def _users(self, path: str, department_id: int) -> tuple[User, ...]:
+    def _users(self, path: str, department_id: int, fetch_child: bool) -> tuple[User, ...]:
+        params = {"department_id": str(department_id)}
+        if fetch_child:
+            params["fetch_child"] = "1"
         return self._call(
             "GET",
             path,
             lambda d: tuple(User.from_json(u) for u in d.get("userlist") or ()),
-            params={"department_id": str(department_id)},
+            params=params,
         )
 
     def department_list(self, *, id: int | None = None) -> tuple[Department, ...]:
