@@ -90,7 +90,7 @@ def _field_encryption_keys() -> list[str]:
 FIELD_ENCRYPTION_KEYS = _field_encryption_keys()
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "django.contrib.admin.apps.SimpleAdminConfig",  # the console site registers every model
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "tokens",
     "callbacks",
     "oauth",
+    "console",
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]
@@ -293,6 +294,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CorpStatusEnum": "corps.models.AuthorizedCorp.Status",
+        "RegisterCodeStatusEnum": "corps.models.RegisterCode.Status",
+    },
 }
 
 

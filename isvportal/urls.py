@@ -1,7 +1,7 @@
-from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from console.site import site as console
 from isvportal.health import healthz
 
 urlpatterns = [
@@ -9,7 +9,8 @@ urlpatterns = [
     path("callbacks/", include("callbacks.urls")),
     path("oauth/", include("oauth.urls")),
     path("api/v1/", include("oauth.api.urls")),
+    path("api/v1/", include("console.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("admin/", admin.site.urls),
+    path("admin/", console.urls),
 ]

@@ -12,7 +12,13 @@ from corps.contacts import contacts_replace
 from corps.models import AuthorizedCorp, Suite
 from corps.services import corp_auth_info_update, corp_authorize, corp_cancel, register_code_link
 from tokens.models import AuthCodeExchange, Credential
-from tokens.services import corp_api, corp_credentials_drop, credential_store, suite_api
+from tokens.services import (
+    corp_api,
+    corp_credentials_drop,
+    credential_refresh,
+    credential_store,
+    suite_api,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +97,16 @@ def _sync_later(corp: AuthorizedCorp) -> None:
     from tokens.tasks import sync_corp_contacts
 
     sync_corp_contacts.delay(corp.pk)
+
+
+def corp_credentials_refresh(*, corp: AuthorizedCorp) -> int:
+    """Fetch the corp token now, and the JS-SDK tickets it already uses; returns how many."""
+    kinds = {Credential.Kind.CORP} | set(
+        Credential.objects.filter(corp=corp).values_list("kind", flat=True)
+    )
+    for kind in sorted(kinds, key=lambda k: k != Credential.Kind.CORP):  # the token first
+        credential_refresh(kind=kind, owner=corp, force=True)
+    return len(kinds)
 
 
 def corp_auth_refresh(*, corp: AuthorizedCorp) -> AuthorizedCorp:

@@ -1,0 +1,153 @@
+"""Pieces every console page shares: badges, write-only secrets, confirm-then-report actions."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+log = logging.getLogger(__name__)
+COLOURS = {"ok": "#1e7e34", "warn": "#b36b00", "bad": "#c82333", "off": "#6c757d"}
+
+
+def badge(text: str, tone: str) -> SafeString:
+    return format_html(
+        '<span class="badge" style="color:#fff;background:{};padding:2px 8px;'
+        'border-radius:10px;font-size:11px;white-space:nowrap">{}</span>',
+        COLOURS[tone],
+        text,
+    )
+
+
+def expiry_badge(expires_at: datetime | None) -> SafeString:
+    """Green with over 30 minutes left, amber under that, red when expired, grey if none."""
+    if expires_at is None:
+        return badge(_("none"), "off")
+    left = (expires_at - timezone.now()).total_seconds()
+    if left <= 0:
+        return badge(_("expired"), "bad")
+    tone = "ok" if left > 1800 else "warn"
+    return badge(_("%(minutes)d min left") % {"minutes": left // 60}, tone)
+
+
+class WriteOnlySecrets(forms.ModelForm):
+    """Secret fields are entered, never shown again: an empty input keeps the stored value."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        existing = self.instance.pk is not None
+        for name in self.secret_fields:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+            field.required = not existing and not self.instance._meta.get_field(name).blank
+            if existing:
+                field.help_text = gettext_lazy("Write-only: leave empty to keep the current value.")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            for name in self.secret_fields:
+                if name in cleaned and not cleaned[name]:
+                    cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+def confirmed_action(
+    name: str,
+    description: str,
+    service: Callable[[Any], Any],
+    *,
+    dangerous: bool = False,
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], Any]:  # type: ignore[type-arg]
+    """An admin action that first shows what it will act on, then runs ``service`` on each
+    object and reports how many succeeded and why others failed."""
+
+    @admin.action(description=description)
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:  # type: ignore[type-arg]
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "description": description,
+                "objects": list(queryset[:100]),
+                "count": queryset.count(),
+                "opts": modeladmin.model._meta,
+                "action": request.POST.get("action", ""),
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+                "dangerous": dangerous,
+            }
+            return TemplateResponse(request, "console/confirm_action.html", context)
+        done, failed = 0, []
+        for obj in queryset:
+            try:
+                service(obj)
+                done += 1
+            except Exception as error:  # reported to the operator, one line per object
+                log.warning(
+                    "console action failed", extra={"action": description, "object": str(obj)}
+                )
+                failed.append(f"{obj}: {error}")
+        if done:
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "%(action)s: done for %(n)d object.",
+                    "%(action)s: done for %(n)d objects.",
+                    done,
+                )
+                % {"action": description, "n": done},
+                messages.SUCCESS,
+            )
+        if failed:
+            modeladmin.message_user(
+                request,
+                _("%(action)s failed for: %(list)s")
+                % {"action": description, "list": "; ".join(failed)},
+                messages.ERROR,
+            )
+        return None
+
+    action.__name__ = name
+    return action
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A mirror or a log: viewable, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+_SECRET_ELEMENTS = re.compile(
+    r"(<(SuiteTicket|AuthCode|RegisterCode|AccessToken)>)(.*?)(</\2>)", re.DOTALL
+)
+
+
+def masked_xml(xml: str) -> str:
+    """A decrypted callback, readable, with the credentials inside it masked."""
+    return _SECRET_ELEMENTS.sub(lambda m: f"{m.group(1)}***{m.group(4)}", xml)

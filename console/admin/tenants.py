@@ -1,0 +1,474 @@
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from callbacks.models import CallbackEvent
+from console.admin.common import (
+    ReadOnlyAdmin,
+    WriteOnlySecrets,
+    badge,
+    confirmed_action,
+    expiry_badge,
+)
+from console.site import site
+from corps.models import AuthorizedCorp, Department, Member, Provider, RegisterCode, Suite
+from corps.services import register_code_create
+from tokens.authorization import (
+    corp_auth_refresh,
+    corp_contacts_sync,
+    corp_credentials_refresh,
+    corp_revoke,
+)
+from tokens.models import Credential
+from tokens.services import provider_api
+from wecom.client import WeComError
+from wecom.crypto import CallbackCryptoError, validate_encoding_aes_key
+
+
+def _aes_key_or_error(value: str) -> str:
+    if value:
+        try:
+            validate_encoding_aes_key(value)
+        except CallbackCryptoError:
+            raise ValidationError(
+                gettext_lazy("The EncodingAESKey must be 43 characters of letters and digits.")
+            ) from None
+    return value
+
+
+class ProviderForm(WriteOnlySecrets):
+    secret_fields = ("secret", "token", "encoding_aes_key")
+
+    class Meta:
+        model = Provider
+        fields = ["corpid", "name", "secret", "token", "encoding_aes_key"]
+
+    def clean_encoding_aes_key(self) -> str:
+        return _aes_key_or_error(self.cleaned_data.get("encoding_aes_key", ""))
+
+
+@admin.register(Provider, site=site)
+class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ProviderForm
+    list_display = ("corpid", "name", "created_at")
+    search_fields = ("corpid", "name")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
+        return super().get_queryset(request).defer("secret", "token", "encoding_aes_key")
+
+
+class SuiteForm(WriteOnlySecrets):
+    secret_fields = ("secret", "token", "encoding_aes_key")
+
+    class Meta:
+        model = Suite
+        fields = [
+            "provider",
+            "suite_id",
+            "name",
+            "install_mode",
+            "secret",
+            "token",
+            "encoding_aes_key",
+        ]
+
+    def clean_encoding_aes_key(self) -> str:
+        return _aes_key_or_error(self.cleaned_data.get("encoding_aes_key", ""))
+
+
+def _token_expiry(field: str) -> Subquery:
+    kind = {"suite": Credential.Kind.SUITE}.get(field, Credential.Kind.CORP)
+    return Subquery(
+        Credential.objects.filter(**{field: OuterRef("pk")}, kind=kind).values("expires_at")[:1]
+    )
+
+
+@admin.register(Suite, site=site)
+class SuiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = SuiteForm
+    list_display = (
+        "suite_id",
+        "name",
+        "provider",
+        "install_mode",
+        "ticket",
+        "token",
+        "active_corps",
+        "cancelled_corps",
+    )
+    list_filter = ("install_mode", "provider")
+    search_fields = ("suite_id", "name")
+    readonly_fields = ("suite_ticket_at", "ticket")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Suite]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("provider")
+            .defer(
+                "secret",
+                "token",
+                "encoding_aes_key",
+                "suite_ticket",
+                "provider__secret",
+                "provider__token",
+                "provider__encoding_aes_key",
+            )
+            .annotate(
+                active=Count("corps", filter=Q(corps__status=AuthorizedCorp.Status.ACTIVE)),
+                cancelled=Count("corps", filter=Q(corps__status=AuthorizedCorp.Status.CANCELLED)),
+                token_expires=_token_expiry("suite"),
+            )
+        )
+
+    @admin.display(description=gettext_lazy("suite_ticket"))
+    def ticket(self, suite: Suite) -> SafeString:
+        age = suite.ticket_age()
+        if age is None:
+            return badge(_("none yet"), "bad")
+        text = _("%(minutes)d min old") % {"minutes": age // 60}
+        return badge(text, "ok" if age < 1200 else "warn" if suite.ticket_is_fresh() else "bad")
+
+    @admin.display(description=gettext_lazy("suite token"))
+    def token(self, suite: Any) -> SafeString:
+        return expiry_badge(suite.token_expires)
+
+    @admin.display(description=gettext_lazy("active corps"), ordering="active")
+    def active_corps(self, suite: Any) -> int:
+        return int(suite.active)
+
+    @admin.display(description=gettext_lazy("cancelled corps"), ordering="cancelled")
+    def cancelled_corps(self, suite: Any) -> int:
+        return int(suite.cancelled)
+
+
+class CredentialInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Credential
+    fk_name = "corp"
+    fields = ("kind", "expires_at", "refresh_at", "fetched_at", "failures", "last_error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = gettext_lazy("credentials (expiry only; values are never shown)")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
+        return super().get_queryset(request).defer("value")
+
+
+class RecentEventInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = CallbackEvent
+    fk_name = "corp"
+    fields = ("link", "kind", "change_type", "status", "attempts", "received_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+    verbose_name_plural = gettext_lazy("event history (latest 20)")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CallbackEvent]:
+        latest = CallbackEvent.objects.filter(corp=OuterRef("corp")).order_by("-received_at")
+        ids = Subquery(latest.values("pk")[:20])
+        return super().get_queryset(request).defer("xml", "envelope").filter(pk__in=ids)
+
+    @admin.display(description="#")
+    def link(self, event: CallbackEvent) -> SafeString:
+        url = reverse("admin:callbacks_callbackevent_change", args=[event.pk])
+        return format_html('<a href="{}">{}</a>', url, event.pk)
+
+
+MEMBER_COUNT = Coalesce(
+    Subquery(
+        Member.objects.filter(corp=OuterRef("pk"))
+        .order_by()
+        .values("corp")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    ),
+    0,
+)
+
+
+@admin.register(AuthorizedCorp, site=site)
+class AuthorizedCorpAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "corp_name",
+        "corpid",
+        "suite",
+        "status_badge",
+        "edition_name",
+        "installed_at",
+        "token",
+        "members_total",
+    )
+    list_filter = ("suite", "status", "edition_name", ("installed_at", admin.DateFieldListFilter))
+    search_fields = ("corp_name", "=corpid")
+    list_select_related = ("suite",)
+    list_per_page = 50
+    show_full_result_count = False
+    ordering = ("-installed_at",)
+    inlines = (CredentialInline, RecentEventInline)
+    fieldsets = (
+        (None, {"fields": ("corp_name", "corpid", "suite", "status", "contacts")}),
+        (
+            gettext_lazy("Corp"),
+            {
+                "fields": (
+                    "corp_full_name",
+                    "corp_type",
+                    "subject_type",
+                    "corp_user_max",
+                    "verified_end_time",
+                    "corp_scale",
+                    "corp_industry",
+                    "corp_sub_industry",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Authorization"),
+            {
+                "fields": (
+                    "agentid",
+                    "auth_mode",
+                    "auth_scope",
+                    "auth_info",
+                    "admin_userid",
+                    "install_state",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Edition"),
+            {
+                "fields": (
+                    "edition_id",
+                    "edition_name",
+                    "app_status",
+                    "user_limit",
+                    "edition_expires_at",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Install history"),
+            {"fields": ("installed_at", "cancelled_at", "reactivated_at", "updated_at")},
+        ),
+    )
+    actions = (
+        confirmed_action(
+            "refresh_auth_info",
+            gettext_lazy("Refresh auth info"),
+            lambda corp: corp_auth_refresh(corp=corp),
+        ),
+        confirmed_action(
+            "refresh_tokens",
+            gettext_lazy("Refresh tokens now"),
+            lambda corp: corp_credentials_refresh(corp=corp),
+        ),
+        confirmed_action(
+            "resync_contacts",
+            gettext_lazy("Resync contacts"),
+            lambda corp: corp_contacts_sync(corp=corp),
+        ),
+        confirmed_action(
+            "revoke",
+            gettext_lazy("Revoke (as cancel_auth)"),
+            lambda corp: corp_revoke(corp=corp),
+            dangerous=True,
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuthorizedCorp]:
+        return (
+            super()
+            .get_queryset(request)
+            .defer("permanent_code")
+            .annotate(token_expires=_token_expiry("corp"), members_count=MEMBER_COUNT)
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f for fields in (o["fields"] for _, o in self.fieldsets) for f in fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tenants come from installs
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead; the history stays
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_badge(self, corp: AuthorizedCorp) -> SafeString:
+        return badge(corp.get_status_display(), "ok" if corp.is_active else "off")
+
+    @admin.display(description=gettext_lazy("corp token"), ordering="token_expires")
+    def token(self, corp: Any) -> SafeString:
+        return expiry_badge(corp.token_expires)
+
+    @admin.display(description=gettext_lazy("members"), ordering="members_count")
+    def members_total(self, corp: Any) -> int:
+        return int(corp.members_count)
+
+    @admin.display(description=gettext_lazy("contacts and events"))
+    def contacts(self, corp: AuthorizedCorp) -> SafeString:
+        query = urlencode({"corp__id__exact": corp.pk})
+        return format_html(
+            '<a href="{}?{}">{}</a> · <a href="{}?{}">{}</a> · <a href="{}?{}">{}</a>',
+            reverse("admin:corps_member_changelist"),
+            query,
+            _("members"),
+            reverse("admin:corps_department_changelist"),
+            query,
+            _("departments"),
+            reverse("admin:callbacks_callbackevent_changelist"),
+            query,
+            _("all events"),
+        )
+
+
+@admin.register(Member, site=site)
+class MemberAdmin(ReadOnlyAdmin):
+    list_display = ("name", "userid", "open_userid", "corp", "position", "is_admin", "updated_at")
+    list_filter = ("is_admin",)
+    search_fields = ("name", "=userid", "=open_userid")
+    list_select_related = ("corp",)
+    show_full_result_count = False
+    raw_id_fields = ("corp", "user")
+
+
+@admin.register(Department, site=site)
+class DepartmentAdmin(ReadOnlyAdmin):
+    list_display = ("name", "department_id", "parent_id", "corp", "updated_at")
+    search_fields = ("name",)
+    list_select_related = ("corp",)
+    show_full_result_count = False
+
+
+class RegisterCodeForm(forms.ModelForm):
+    """Creating a register code asks WeCom for one (get_register_code)."""
+
+    class Meta:
+        model = RegisterCode
+        fields = ["provider", "template_id", "state", "corp_name", "admin_name", "admin_mobile"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.issued = provider_api(cleaned["provider"]).get_register_code(
+                template_id=cleaned["template_id"],
+                state=cleaned.get("state", ""),
+                corp_name=cleaned.get("corp_name", ""),
+                admin_name=cleaned.get("admin_name", ""),
+                admin_mobile=cleaned.get("admin_mobile", ""),
+            )
+        except WeComError as error:
+            raise ValidationError(
+                _("WeCom refused the register code: %(error)s") % {"error": error}
+            ) from None
+        return cleaned
+
+
+def register_url(code: str) -> str:
+    query = urlencode({"register_code": code})
+    return f"{settings.WECOM_OPEN_BASE}/3rdservice/wework/register?{query}"
+
+
+@admin.register(RegisterCode, site=site)
+class RegisterCodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = RegisterCodeForm
+    list_display = (
+        "template_id",
+        "state",
+        "corp_name",
+        "status_badge",
+        "registered",
+        "created_at",
+        "expires_at",
+    )
+    list_filter = ("status", "template_id")
+    search_fields = ("state", "corp_name", "registered_corpid")
+    list_select_related = ("corp",)
+    readonly_fields = ("link", "qr_code", "status", "registered", "expires_at", "registered_at")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return list(RegisterCodeForm.Meta.fields)
+        return [
+            "link",
+            "qr_code",
+            "status",
+            "registered",
+            "template_id",
+            "state",
+            "corp_name",
+            "admin_name",
+            "expires_at",
+            "registered_at",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj) if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: RegisterCode, form: Any, change: bool) -> None:
+        created = register_code_create(
+            provider=form.cleaned_data["provider"],
+            template_id=form.cleaned_data["template_id"],
+            code=form.issued.value,
+            expires_in=form.issued.expires_in,
+            state=form.cleaned_data.get("state", ""),
+            corp_name=form.cleaned_data.get("corp_name", ""),
+            admin_name=form.cleaned_data.get("admin_name", ""),
+            admin_mobile=form.cleaned_data.get("admin_mobile", ""),
+        )
+        obj.pk = created.pk
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("status"))
+    def status_badge(self, code: RegisterCode) -> SafeString:
+        registered = code.status == RegisterCode.Status.REGISTERED
+        return badge(code.get_status_display(), "ok" if registered else "warn")
+
+    @admin.display(description=gettext_lazy("registered corp"))
+    def registered(self, code: RegisterCode) -> SafeString | str:
+        if code.corp_id:
+            url = reverse("admin:corps_authorizedcorp_change", args=[code.corp_id])
+            return format_html('<a href="{}">{}</a>', url, code.corp)
+        return code.registered_corpid or "—"
+
+    @admin.display(description=gettext_lazy("register link"))
+    def link(self, code: RegisterCode) -> SafeString:
+        url = register_url(code.code)
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.display(description=gettext_lazy("QR code"))
+    def qr_code(self, code: RegisterCode) -> SafeString:
+        svg = segno.make(register_url(code.code), error="m").svg_inline(scale=4)
+        data = base64.b64encode(svg.encode()).decode()
+        return format_html(
+            '<img alt="QR" id="register-qr" src="data:image/svg+xml;base64,{}">', data
+        )

@@ -1,0 +1,66 @@
+"""What the console's front page shows: counts, alarms, and 30 days of installs and callbacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from callbacks.models import CallbackEvent
+from corps.models import AuthorizedCorp
+from corps.selectors import suites_with_stale_tickets
+from tokens.models import Credential
+
+DAYS = 30
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: date
+    value: int
+    height: float  # 0..100, relative to the series' maximum
+
+
+def _daily(counts: dict[date, int], today: date) -> list[Bar]:
+    days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
+    peak = max([counts.get(d, 0) for d in days] + [1])
+    return [Bar(d, counts.get(d, 0), 100 * counts.get(d, 0) / peak) for d in days]
+
+
+def _per_day(queryset: Any, field: str, since: Any) -> dict[date, int]:
+    rows = (
+        queryset.filter(**{f"{field}__gte": since})
+        .annotate(day=TruncDate(field))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    return dict(rows)
+
+
+def dashboard() -> dict[str, Any]:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    since = now - timedelta(days=DAYS)
+    corps = AuthorizedCorp.objects.aggregate(
+        active=Count("pk", filter=Q(status=AuthorizedCorp.Status.ACTIVE)),
+        cancelled=Count("pk", filter=Q(status=AuthorizedCorp.Status.CANCELLED)),
+        installs_this_week=Count("pk", filter=Q(installed_at__gte=now - timedelta(days=7))),
+    )
+    failing = Credential.objects.filter(failures__gt=0).select_related("corp", "suite", "provider")
+    return {
+        "counts": corps,
+        "events_today": CallbackEvent.objects.filter(
+            received_at__gte=now - timedelta(days=1)
+        ).count(),
+        "stale_suites": list(suites_with_stale_tickets(now).order_by("suite_id")),
+        "failing_credentials": list(failing.order_by("-failures")[:10]),
+        "failing_credentials_total": failing.count(),
+        "failed_events": CallbackEvent.objects.filter(status=CallbackEvent.Status.FAILED).count(),
+        "installs_chart": _daily(_per_day(AuthorizedCorp.objects, "installed_at", since), today),
+        "events_chart": _daily(_per_day(CallbackEvent.objects, "received_at", since), today),
+    }
