@@ -27,7 +27,7 @@ def ensure_django() -> None:
             USE_I18N=True,
             USE_TZ=True,
             LANGUAGE_CODE=os.environ.get("LANGUAGE_CODE", "en-us"),
-            LOCALE_PATHS=[HERE / "locale"],
+            LOCALE_PATHS=[HERE.parent / "locale"],
             INSTALLED_APPS=[],
         )
         django.setup()

@@ -30,7 +30,10 @@ class Credential(models.Model):
     value = EncryptedTextField(_("value"), blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     refresh_at = models.DateTimeField(
-        _("renew from"), null=True, blank=True, help_text=_("70–85% of its lifetime, jittered.")
+        _("renew from"),
+        null=True,
+        blank=True,
+        help_text=_("From 70 to 85 per cent of its lifetime, jittered."),
     )
     refresh_scheduled_for = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True)

@@ -108,7 +108,7 @@ class SuiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "provider",
         "install_mode",
         "ticket",
-        "token",
+        "suite_token",
         "active_corps",
         "cancelled_corps",
     )
@@ -145,8 +145,9 @@ class SuiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         text = _("%(minutes)d min old") % {"minutes": age // 60}
         return badge(text, "ok" if age < 1200 else "warn" if suite.ticket_is_fresh() else "bad")
 
+    # Not "token": a list column resolves to the model field of that name first (the secret).
     @admin.display(description=gettext_lazy("suite token"))
-    def token(self, suite: Any) -> SafeString:
+    def suite_token(self, suite: Any) -> SafeString:
         return expiry_badge(suite.token_expires)
 
     @admin.display(description=gettext_lazy("active corps"), ordering="active")
@@ -220,7 +221,7 @@ class AuthorizedCorpAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "status_badge",
         "edition_name",
         "installed_at",
-        "token",
+        "corp_token",
         "members_total",
     )
     list_filter = ("suite", "status", "edition_name", ("installed_at", admin.DateFieldListFilter))
@@ -323,7 +324,7 @@ class AuthorizedCorpAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return badge(corp.get_status_display(), "ok" if corp.is_active else "off")
 
     @admin.display(description=gettext_lazy("corp token"), ordering="token_expires")
-    def token(self, corp: Any) -> SafeString:
+    def corp_token(self, corp: Any) -> SafeString:
         return expiry_badge(corp.token_expires)
 
     @admin.display(description=gettext_lazy("members"), ordering="members_count")

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                     "refresh_at",
                     models.DateTimeField(
                         blank=True,
-                        help_text="70–85% of its lifetime, jittered.",
+                        help_text="From 70 to 85 per cent of its lifetime, jittered.",
                         null=True,
                         verbose_name="renew from",
                     ),
