@@ -260,8 +260,6 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, already
-
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
