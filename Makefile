@@ -18,8 +18,7 @@ $(INSTALLED): pyproject.toml
 venv: $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py sandbox --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED)
 	$(BIN)/python manage.py makemigrations --check --dry-run

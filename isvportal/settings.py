@@ -325,5 +325,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # The file broker has no host; kombu says so on every connection.
+        "kombu.connection": {"level": "ERROR"},
     },
 }

@@ -1,0 +1,198 @@
+"""The one-command demo: the portal, a Celery worker with beat, and the WeCom sandbox, wired to
+each other on this machine (SQLite and a file broker unless DATABASE_URL / REDIS_URL say
+otherwise). Ctrl-C stops every process it started."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.error import URLError
+from urllib.request import urlopen
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from corps.services import provider_upsert, suite_upsert
+from sandbox.config import DEMO_CONFIG, ConfigError, load_config
+
+DEMO_USER = "admin"
+
+
+def wait_for(url: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=2):  # noqa: S310 - our own local URL
+                return True
+        except (URLError, OSError):
+            time.sleep(0.3)
+    return False
+
+
+class Command(BaseCommand):
+    help = _(
+        "Run the whole product locally: the portal, a worker with beat, and the WeCom sandbox "
+        "with its demo corps. Ctrl-C stops everything."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000, help=_("the portal's port"))
+        parser.add_argument("--sandbox-port", type=int, default=8001)
+        parser.add_argument("--config", type=Path, default=DEMO_CONFIG, help=_("sandbox config"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port, sandbox_port = options["host"], options["port"], options["sandbox_port"]
+        portal, wecom = f"http://{host}:{port}", f"http://{host}:{sandbox_port}"
+        try:
+            config = load_config(options["config"])
+        except ConfigError as error:
+            raise CommandError(str(error)) from None
+        call_command("migrate", verbosity=0)
+        password = self.seed(config)
+        env = {
+            **os.environ,
+            "WECOM_API_BASE": wecom,
+            "WECOM_OPEN_BASE": wecom,
+            "WECOM_OAUTH_BASE": wecom,
+            "PUBLIC_BASE_URL": portal,
+            "JSSDK_TRUSTED_DOMAINS": f"{host}:{port}",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+            "ISVPORTAL_VAR_DIR": str(settings.VAR_DIR),
+        }
+        python, manage = sys.executable, str(Path(settings.BASE_DIR) / "manage.py")
+        children: list[subprocess.Popen[bytes]] = []
+
+        def start(*command: str) -> None:
+            # Our own interpreter and modules, with arguments from our own options. Each child leads
+            # its own process group, so stopping it stops what it forked too (Celery's pool, beat).
+            children.append(
+                subprocess.Popen(  # noqa: S603
+                    list(command),
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                    stdout=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+
+        try:
+            start(python, manage, "runserver", f"{host}:{port}", "--noreload")
+            if not wait_for(f"{portal}/healthz", 60):
+                raise CommandError(_("The portal did not start on %(url)s.") % {"url": portal})
+            start(
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "isvportal",
+                "worker",
+                "-B",
+                "--concurrency",
+                "2",
+                "-l",
+                "warning",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
+            )
+            start(
+                python,
+                "-m",
+                "sandbox",
+                "--config",
+                str(options["config"]),
+                "--portal",
+                portal,
+                "--host",
+                host,
+                "--port",
+                str(sandbox_port),
+            )
+            if not wait_for(f"{wecom}/sandbox/api/state", 30):
+                raise CommandError(_("The sandbox did not start on %(url)s.") % {"url": wecom})
+            self.announce(portal, wecom, config.suites[0].suite_id, password)
+            self.supervise(children)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop(children)
+
+    def seed(self, config: Any) -> str:
+        """The sandbox's provider and suite in the portal, and a staff login for the console."""
+        provider = config.provider
+        provider_upsert(
+            corpid=provider.corpid,
+            secret=provider.secret,
+            token=provider.token,
+            encoding_aes_key=provider.encoding_aes_key,
+            name="演示服务商",
+        )
+        for suite in config.suites:
+            suite_upsert(
+                suite_id=suite.suite_id,
+                provider_corpid=provider.corpid,
+                secret=suite.secret,
+                token=suite.token,
+                encoding_aes_key=suite.encoding_aes_key,
+                name=suite.name,
+            )
+        password = secrets.token_urlsafe(9)
+        user, _created = get_user_model().objects.get_or_create(username=DEMO_USER)
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        return password
+
+    def announce(self, portal: str, wecom: str, suite_id: str, password: str) -> None:
+        lines = [
+            _("isvportal demo is running. Open:"),
+            f"  {_('WeCom sandbox (control page)'):<32} {wecom}/",
+            f"  {_('Install the app into a corp'):<32} {portal}/oauth/install/{suite_id}/",
+            f"  {_('Sign in as a member'):<32} {portal}/oauth/login/{suite_id}/",
+            f"  {_('Operations console'):<32} {portal}/admin/  ({DEMO_USER} / {password})",
+            f"  {_('Console via provider QR login'):<32} {portal}/oauth/provider-login/",
+            f"  {_('API docs'):<32} {portal}/api/docs/",
+            _("Press Ctrl-C to stop."),
+        ]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+    def supervise(self, children: list[subprocess.Popen[bytes]]) -> None:
+        stop = {"now": False}
+        signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        while not stop["now"]:
+            for child in children:
+                if child.poll() is not None:
+                    raise CommandError(
+                        _("A demo process exited (%(cmd)s).") % {"cmd": child.args[2]}
+                    )
+            time.sleep(0.5)
+
+    def stop(self, children: list[subprocess.Popen[bytes]]) -> None:
+        for child in children:
+            _signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            _signal_group(child, signal.SIGKILL)  # whatever it left behind
+        self.stdout.write(_("Stopped."))
+
+
+def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
