@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import shutil
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -242,3 +244,53 @@ def portal(live_server, make_sandbox, settings):
     live.push_ticket()
     yield live
     live.http.close()
+
+
+# --- a real browser: Debian's Chromium driven by Selenium -----------------------------------
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture
+def chrome(tmp_path):
+    """Headless Chromium asking for Chinese pages. Skipped where it is not installed, unless
+    REQUIRE_BROWSER=1 (CI installs it and sets that)."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
+        pytest.skip("no chromium/chromedriver here")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1360,1100",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def save(chrome, name: str) -> Path:
+    """A screenshot in var/artifacts/; with UPDATE_SCREENSHOTS=1 also in docs/screenshots/."""
+    artifacts = Path(__file__).resolve().parents[1] / "var" / "artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    path = artifacts / f"{name}.png"
+    chrome.save_screenshot(str(path))
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(path, FIXTURES.parent.parent / "docs" / "screenshots" / f"{name}.png")
+    return path
