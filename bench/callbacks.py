@@ -102,7 +102,9 @@ class Callbacks:
 
 def post(conn: http.client.HTTPConnection, path: str, body: bytes) -> float:
     started = time.perf_counter()
-    conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
+    # As forwarded by the TLS-terminating proxy of a production deployment.
+    headers = {"Content-Type": "text/xml", "X-Forwarded-Proto": "https"}
+    conn.request("POST", path, body=body, headers=headers)
     response = conn.getresponse()
     reply = response.read()
     elapsed = time.perf_counter() - started

@@ -1,0 +1,145 @@
+"""Run every benchmark and write one table to bench/RESULTS.md: figure, measured, ratio, target.
+
+Each benchmark measures against its own baseline in the same run (the machine is noisy), so
+the ratios are the numbers to compare between runs. Needs PostgreSQL for the callback and
+admin benchmarks (see their docstrings); Redis is used when it answers.
+
+    python bench/run_all.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def run(script: str, *args: str, env: dict[str, str] | None = None) -> str:
+    command = [sys.executable, str(HERE / script), *args]
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{script} failed:\n{result.stdout}\n{result.stderr}")
+    print(result.stdout, end="")
+    return result.stdout
+
+
+def number(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    if match is None:
+        raise SystemExit(f"no match for {pattern!r} in:\n{text}")
+    return float(match.group(1))
+
+
+def main() -> None:
+    plain = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(figure: str, text: str, measured: str, ratio: str, target: str) -> None:
+        """``measured`` and ``ratio`` are "pattern|format" pairs read from the output."""
+
+        def read(spec: str) -> str:
+            if "|" not in spec:
+                return spec
+            pattern, template = spec.split("|", 1)
+            return template.format(number(pattern, text))
+
+        rows.append((figure, read(measured), read(ratio), target))
+
+    crypto = run("crypto.py", env=plain)
+    row(
+        "callback crypto pipeline, per 1.4 KB message",
+        crypto,
+        r"pipeline \(median\)\s+([\d.]+)|{:.1f} µs",
+        r"ratio pipeline/floor\s+([\d.]+)|{:.1f}x the AES+SHA1 floor",
+        "≤ 100 µs",
+    )
+    tokens = run("tokens.py", env=plain)
+    row(
+        "credential warm read (SQLite, local cache)",
+        tokens,
+        r"credential_get, warm\s+([\d.]+)|{:.1f} µs",
+        r"ratio ([\d.]+)x  target < 1000|{:.1f}x a bare cache.get",
+        "< 1 ms",
+    )
+    row(
+        "50 threads ask a cold corp token",
+        tokens,
+        r"cold burst, \d+ threads\s+(\d+) upstream|{:.0f} upstream call",
+        "—",
+        "1",
+    )
+    row(
+        "renewal planning, 100,000 vs 10,000 corps",
+        tokens,
+        r"plan 100,000 due\s+([\d.]+)|{:.0f} ms",
+        r"ratio ([\d.]+)x for 10x|{:.1f}x for 10x the corps",
+        "linear (~10x)",
+    )
+    sso = run("sso.py", "--logins", "150", env=plain)
+    row(
+        "SSO exchange, portal time per login",
+        sso,
+        r"snsapi_base\s+portal\s+([\d.]+)|{:.2f} ms",
+        r"snsapi_base.*ratio portal/upstream ([\d.]+)|{:.2f}x the upstream time",
+        "< 10 ms",
+    )
+    callbacks = run("callbacks.py", "--seconds", "6")
+    row(
+        "callback path vs a bare INSERT view (gunicorn, PostgreSQL)",
+        callbacks,
+        r"callback\s+(\d+) req/s|{:.0f} req/s",
+        r"ratio callback/bare\s+([\d.]+)|{:.2f}x the bare view",
+        "≥ 0.8x",
+    )
+    row(
+        "callback p99 at a steady 300 callbacks/s",
+        callbacks,
+        r"at 300/s.*p99 ([\d.]+)|{:.1f} ms",
+        "—",
+        "≤ 20 ms",
+    )
+    admin = run("admin.py")
+    slowest = max(
+        number(re.escape(label) + r"\s+[\d.]+ms\s+([\d.]+)ms", admin)
+        for label in ("corp list", "filtered (status, edition)", "searched (name)")
+    )
+    queries = "queries constant (6 → 6)" if "6 → 6" in admin else "queries changed"
+    rows.append(
+        (
+            "console corp list, 100,000 corps / 1M members, slowest variant",
+            f"{slowest:.0f} ms",
+            queries,
+            "< 300 ms",
+        )
+    )
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `bench/run_all.py` on {datetime.date.today().isoformat()} "
+        f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}).",
+        "Ratios are against a baseline measured in the same run; see each script's docstring.",
+        "",
+        "| figure | measured | ratio | target |",
+        "|---|---|---|---|",
+        *[
+            f"| {figure} | {measured} | {ratio} | {target} |"
+            for figure, measured, ratio, target in rows
+        ],
+        "",
+    ]
+    (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    print(f"\nwrote {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()
