@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -18,7 +19,11 @@ from wecom.events import parse_event
 
 log = logging.getLogger(__name__)
 Status = CallbackEvent.Status
-LEASE = timedelta(minutes=5)  # a claim older than this belongs to a worker that died
+
+
+def claim_expired_before(now: datetime) -> datetime:
+    """A claim older than CALLBACK_CLAIM_LEASE belongs to a worker that died."""
+    return now - timedelta(seconds=settings.CALLBACK_CLAIM_LEASE)
 
 
 def _corpid_of(received: Received) -> str:
@@ -69,7 +74,7 @@ def event_store(*, url: CallbackURL, received: Received) -> tuple[CallbackEvent,
 
 def _claim(event_id: int, now: datetime) -> bool:
     claimable = Q(status__in=[Status.RECEIVED, Status.FAILED]) | Q(
-        status=Status.PROCESSING, claimed_at__lt=now - LEASE
+        status=Status.PROCESSING, claimed_at__lt=claim_expired_before(now)
     )
     return (
         CallbackEvent.objects.filter(pk=event_id)
@@ -82,8 +87,9 @@ def _claim(event_id: int, now: datetime) -> bool:
 def event_process(*, event_id: int) -> bool:
     """Run the event's handler once it is claimed; returns whether this call processed it.
 
-    The claim is a conditional UPDATE, so two deliveries of the task cannot both run it; a
-    claim whose worker died expires after LEASE. Failures are recorded on the row and raised.
+    The claim is a conditional UPDATE, so two deliveries of the task cannot both run it; the
+    claim of a worker that died expires after CALLBACK_CLAIM_LEASE. Failures are recorded on the
+    row and raised.
     """
     if not _claim(event_id, timezone.now()):
         return False

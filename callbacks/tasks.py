@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from callbacks.models import CallbackEvent
-from callbacks.services import LEASE, event_process
+from callbacks.services import claim_expired_before, event_process
 from tokens.services import CorpCancelledError
 from tokens.tasks import backoff
 from wecom.client.errors import InvalidCodeError, NoPrivilegeError
@@ -42,7 +42,7 @@ def requeue_stalled_events() -> int:
     now = timezone.now()
     stalled = CallbackEvent.objects.filter(
         Q(status=Status.RECEIVED, received_at__lt=now - timedelta(minutes=1))
-        | Q(status=Status.PROCESSING, claimed_at__lt=now - LEASE)
+        | Q(status=Status.PROCESSING, claimed_at__lt=claim_expired_before(now))
     ).values_list("pk", flat=True)[:1000]
     pks = list(stalled)
     for pk in pks:

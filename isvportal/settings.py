@@ -201,6 +201,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
+        "control_folder": str(VAR_DIR / "celery" / "control"),  # broadcasts; default is the cwd
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
@@ -240,6 +241,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 CALLBACK_TIMESTAMP_TOLERANCE = env.int("CALLBACK_TIMESTAMP_TOLERANCE", default=300)
 CALLBACK_MAX_BODY = 64 * 1024
 CALLBACK_RETENTION_DAYS = env.int("CALLBACK_RETENTION_DAYS", default=30)
+CALLBACK_CLAIM_LEASE = env.int("CALLBACK_CLAIM_LEASE", default=300)  # seconds
 
 # Upstream token calls per minute, well under WeCom's per-IP limit of 20,000 per API.
 TOKEN_REFRESH_PER_MINUTE = env.int("TOKEN_REFRESH_PER_MINUTE", default=1000)

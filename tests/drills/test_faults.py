@@ -1,0 +1,284 @@
+"""Fault drills: real processes and real failures, stopped by PID. Zero lost, zero processed twice.
+
+- Redis unreachable: callbacks are still stored and acknowledged, credentials still served from
+  the database; when Redis is back, the waiting events are processed.
+- A PostgreSQL connection dies in the middle of storing a callback: 503, no partial row, and
+  WeCom's (the sandbox's) redelivery is stored and processed once.
+- A burst of 2,000 callbacks over 200 corps with 5% redeliveries: each processed exactly once.
+- A worker killed with SIGKILL while handling create_auth: after a restart the corp exists once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection, connections
+from django.utils import timezone
+
+from callbacks import tasks
+from callbacks.models import CallbackEvent
+from callbacks.signals import app_event
+from corps.models import AuthorizedCorp
+from isvportal.celery import app as celery_app
+from tokens.models import Credential
+from tokens.services import credential_get
+
+ROOT = Path(__file__).resolve().parents[2]
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+def needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("this drill needs PostgreSQL")
+
+
+@pytest.fixture
+def broker():
+    """A drill may send tasks through a real broker; the eager test setup is restored after."""
+    previous = {"broker_url": celery_app.conf.broker_url}
+    yield celery_app
+    celery_app.conf.update(task_always_eager=True, **previous)
+
+
+def test_with_redis_unreachable_callbacks_are_stored_and_credentials_served(
+    portal, settings, broker, time_machine
+):
+    corp = portal.install(0)
+    token = credential_get(kind=Credential.Kind.CORP, owner=corp)
+    settings.REDIS_URL = DEAD_REDIS
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    broker.conf.update(
+        task_always_eager=False,
+        broker_url=DEAD_REDIS,
+        broker_connection_timeout=0.5,
+        broker_connection_retry=False,
+        broker_connection_max_retries=0,
+    )
+    portal.wecom.reset_logs()
+    for event in ("enter_agent", "subscribe", "unsubscribe"):
+        result = portal.wecom.action(
+            "app_event",
+            suite_id=portal.suite.suite_id,
+            corpid=corp.corpid,
+            event=event,
+            userid="lina",
+        )
+        assert result["push"]["ok"] and result["push"]["attempts"] == 1  # acknowledged at once
+    waiting = CallbackEvent.objects.filter(kind__in=["enter_agent", "subscribe", "unsubscribe"])
+    assert waiting.count() == 3 and set(waiting.values_list("status", flat=True)) == {"received"}
+    assert credential_get(kind=Credential.Kind.CORP, owner=corp) == token  # from the database
+    assert portal.wecom.calls("service/get_corp_token") == []
+    # Redis is back; the sweeper hands the waiting events over.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.REDIS_URL = ""
+    broker.conf.update(task_always_eager=True)
+    time_machine.move_to(timezone.now() + timedelta(minutes=2))
+    assert tasks.requeue_stalled_events() == 3
+    assert set(waiting.values_list("status", flat=True)) == {"processed"}
+
+
+@pytest.fixture
+def connection_killer():
+    """The next INSERT of a callback event kills its own database connection, once."""
+    needs_postgres()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE drill_kills")  # sequences ignore rollbacks: fires once
+        cursor.execute("""
+            CREATE FUNCTION drill_kill() RETURNS trigger AS $$
+            BEGIN
+              IF nextval('drill_kills') = 1 THEN
+                PERFORM pg_terminate_backend(pg_backend_pid());
+              END IF;
+              RETURN NEW;
+            END $$ LANGUAGE plpgsql""")
+        cursor.execute(
+            "CREATE TRIGGER drill BEFORE INSERT ON callbacks_callbackevent "
+            "FOR EACH ROW EXECUTE FUNCTION drill_kill()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER drill ON callbacks_callbackevent")
+        cursor.execute("DROP FUNCTION drill_kill()")
+        cursor.execute("DROP SEQUENCE drill_kills")
+
+
+def test_a_connection_lost_while_storing_is_a_503_and_the_redelivery_succeeds(
+    portal, connection_killer
+):
+    before = CallbackEvent.objects.count()
+    push = portal.wecom.push_ticket()["pushes"][portal.suite.suite_id]
+    assert push["ok"] and push["attempts"] == 2  # the first delivery got the 503
+    delivered = portal.wecom.pushes("suite_ticket")[-1]
+    assert delivered["attempts"] == 2 and delivered["status"] == 200
+    assert CallbackEvent.objects.count() == before + 1  # no partial row from the first attempt
+    latest = CallbackEvent.objects.latest("received_at")
+    assert latest.status == "processed"
+    portal.suite.refresh_from_db()
+    assert (
+        portal.suite.suite_ticket
+        == portal.wecom.server.app.sandbox.tickets[portal.suite.suite_id][-1][0]
+    )
+
+
+def test_a_burst_of_2000_callbacks_with_redeliveries_is_processed_exactly_once(portal):
+    needs_postgres()
+    suite = portal.suite
+    corps = AuthorizedCorp.objects.bulk_create(
+        [
+            AuthorizedCorp(
+                suite=suite, corpid=f"wpburst{i:03d}", corp_name=f"企业{i}", permanent_code="p"
+            )
+            for i in range(200)
+        ]
+    )
+    heard: list[str] = []
+    lock = threading.Lock()
+
+    def listener(sender, event, **kwargs):
+        with lock:
+            heard.append(event.msg_id)
+
+    app_event.connect(listener)
+    messages = [(corps[i % 200].corpid, str(10_000_000 + i)) for i in range(2000)]
+    redelivered = messages[::20]  # 5%
+    deliveries = messages + redelivered
+    statuses: list[int] = []
+
+    def deliver(batch):
+        with requests.Session() as http:
+            for corpid, msg_id in batch:
+                params, body = portal.seal(
+                    {
+                        "ToUserName": corpid,
+                        "FromUserName": "u1",
+                        "CreateTime": int(time.time()),
+                        "MsgType": "text",
+                        "Content": f"消息 {msg_id}",
+                        "MsgId": msg_id,
+                        "AgentID": 1,
+                    },
+                    receive_id=corpid,
+                    to_user_name=corpid,
+                )
+                response = http.post(
+                    f"{portal.url}/callbacks/data/{suite.suite_id}/",
+                    params=params,
+                    data=body,
+                    timeout=60,
+                )
+                with lock:
+                    statuses.append(response.status_code)
+        connections.close_all()
+
+    try:
+        workers = [threading.Thread(target=deliver, args=(deliveries[i::8],)) for i in range(8)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(600)
+    finally:
+        app_event.disconnect(listener)
+    assert statuses == [200] * 2100
+    events = CallbackEvent.objects.filter(kind="text")
+    assert events.count() == 2000
+    assert set(events.values_list("status", flat=True)) == {"processed"}
+    assert set(events.values_list("attempts", flat=True)) == {1}
+    assert len(heard) == 2000 and len(set(heard)) == 2000
+
+
+def test_a_worker_killed_while_installing_leaves_one_corp_after_restart(portal, broker, settings):
+    needs_postgres()
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("this drill runs a worker against the Redis broker")
+    broker.conf.update(task_always_eager=False, broker_url=os.environ["REDIS_URL"])
+    settings.CALLBACK_CLAIM_LEASE = 2
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "WECOM_API_BASE": portal.wecom.url,
+        "CALLBACK_CLAIM_LEASE": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+
+    def start_worker():
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "isvportal",
+                "worker",
+                "--pool",
+                "solo",
+                "-l",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    Credential.objects.filter(kind="suite").delete()  # the worker must fetch a suite token first
+    portal.wecom.action("fault", endpoint="service/get_suite_token", count=1, delay_ms=6000)
+    first = start_worker()
+    try:
+        result = portal.wecom.action(
+            "create_auth", suite_id=portal.suite.suite_id, corpid=portal.wecom.corps[2]
+        )
+        assert result["push"]["ok"]
+        event = CallbackEvent.objects.get(kind="create_auth")
+        deadline = time.monotonic() + 30
+        while CallbackEvent.objects.get(pk=event.pk).status != "processing":
+            assert time.monotonic() < deadline, "the worker never claimed the event"
+            time.sleep(0.1)
+        os.killpg(first.pid, signal.SIGKILL)  # mid-task: inside the install, before the exchange
+        first.wait(10)
+        assert not AuthorizedCorp.objects.exists()
+        time.sleep(2.5)  # the dead worker's claim expires (CALLBACK_CLAIM_LEASE=2)
+        second = start_worker()
+        try:
+            assert tasks.requeue_stalled_events() == 1
+            deadline = time.monotonic() + 60
+            while not AuthorizedCorp.objects.exists():
+                assert time.monotonic() < deadline, "the restarted worker did not install the corp"
+                time.sleep(0.2)
+            deadline = time.monotonic() + 30
+            while CallbackEvent.objects.get(pk=event.pk).status != "processed":
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        finally:
+            os.killpg(second.pid, signal.SIGTERM)
+            second.wait(30)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+        flush = [
+            sys.executable,
+            "-c",
+            f"import redis; redis.Redis.from_url({os.environ['REDIS_URL']!r}).flushdb()",
+        ]
+        subprocess.run(flush, check=False)
+    assert AuthorizedCorp.objects.count() == 1
+    assert (
+        len([c for c in portal.wecom.calls("service/get_permanent_code") if c["errcode"] == 0]) == 1
+    )
+    assert CallbackEvent.objects.get(kind="create_auth").attempts == 2
