@@ -97,6 +97,19 @@ def app_event(life: Lifecycle, data: Data) -> dict[str, Any]:
     return _pushed(delivery)
 
 
+def message_burst(life: Lifecycle, data: Data) -> dict[str, Any]:
+    count = _int(data, "count")
+    redeliver_every = _int(data, "redeliver_every", 0)
+    threads = _int(data, "threads", 8)
+    if not 1 <= count <= 100_000:
+        raise LifecycleError("count must be between 1 and 100000")
+    if redeliver_every < 0 or not 1 <= threads <= 64:
+        raise LifecycleError("redeliver_every must be 0 or more and threads between 1 and 64")
+    return life.message_burst(
+        _text(data, "suite_id"), count, redeliver_every=redeliver_every, threads=threads
+    )
+
+
 def register_code(life: Lifecycle, data: Data) -> dict[str, Any]:
     """Issue a register code as get_register_code would, without a provider token."""
     body = {k: str(v) for k, v in data.items()}
@@ -188,6 +201,7 @@ ACTIONS: dict[str, Action] = {
     "change_contact": change_contact,
     "change_app_admin": change_app_admin,
     "app_event": app_event,
+    "message_burst": message_burst,
     "register_code": register_code,
     "register_corp": register_corp,
     "oauth_code": oauth_code,

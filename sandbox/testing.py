@@ -51,8 +51,10 @@ class SandboxHandle:
         """The demo customer corps' corpids, in seeding order."""
         return list(self.server.app.sandbox.corps)
 
-    def action(self, name: str, **data: Any) -> dict[str, Any]:
-        response = self.http.post(f"{self.url}/sandbox/api/actions/{name}", json=data, timeout=30)
+    def action(self, name: str, timeout: float = 30, **data: Any) -> dict[str, Any]:
+        response = self.http.post(
+            f"{self.url}/sandbox/api/actions/{name}", json=data, timeout=timeout
+        )
         if response.status_code != 200:
             raise ControlError(f"{name}: {response.status_code} {response.text}")
         result: dict[str, Any] = response.json()

@@ -20,8 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import requests
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from callbacks import tasks
@@ -137,15 +136,16 @@ def test_a_connection_lost_while_storing_is_a_503_and_the_redelivery_succeeds(
 
 def test_a_burst_of_2000_callbacks_with_redeliveries_is_processed_exactly_once(portal):
     needs_postgres()
-    suite = portal.suite
-    corps = AuthorizedCorp.objects.bulk_create(
-        [
-            AuthorizedCorp(
-                suite=suite, corpid=f"wpburst{i:03d}", corp_name=f"企业{i}", permanent_code="p"
-            )
-            for i in range(200)
-        ]
-    )
+    for number in range(200):
+        code = portal.wecom.action("register_code", template_id="tpldemo001", state="burst")
+        registered = portal.wecom.action(
+            "register_corp",
+            register_code=code["register_code"],
+            corp_name=f"压测企业{number:03d}",
+            admin_name="管理员",
+        )
+        assert registered["create_auth"]["ok"]
+    assert AuthorizedCorp.objects.filter(suite=portal.suite).count() == 200
     heard: list[str] = []
     lock = threading.Lock()
 
@@ -153,49 +153,25 @@ def test_a_burst_of_2000_callbacks_with_redeliveries_is_processed_exactly_once(p
         with lock:
             heard.append(event.msg_id)
 
+    portal.wecom.reset_logs()
     app_event.connect(listener)
-    messages = [(corps[i % 200].corpid, str(10_000_000 + i)) for i in range(2000)]
-    redelivered = messages[::20]  # 5%
-    deliveries = messages + redelivered
-    statuses: list[int] = []
-
-    def deliver(batch):
-        with requests.Session() as http:
-            for corpid, msg_id in batch:
-                params, body = portal.seal(
-                    {
-                        "ToUserName": corpid,
-                        "FromUserName": "u1",
-                        "CreateTime": int(time.time()),
-                        "MsgType": "text",
-                        "Content": f"消息 {msg_id}",
-                        "MsgId": msg_id,
-                        "AgentID": 1,
-                    },
-                    receive_id=corpid,
-                    to_user_name=corpid,
-                )
-                response = http.post(
-                    f"{portal.url}/callbacks/data/{suite.suite_id}/",
-                    params=params,
-                    data=body,
-                    timeout=60,
-                )
-                with lock:
-                    statuses.append(response.status_code)
-        connections.close_all()
-
     try:
-        workers = [threading.Thread(target=deliver, args=(deliveries[i::8],)) for i in range(8)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(600)
+        burst = portal.wecom.action(
+            "message_burst",
+            timeout=600,
+            suite_id=portal.suite.suite_id,
+            count=2000,
+            redeliver_every=20,  # 5%
+            threads=8,
+        )
     finally:
         app_event.disconnect(listener)
-    assert statuses == [200] * 2100
+    assert burst == {"corps": 200, "messages": 2000, "deliveries": 2100, "delivered": 2100}
+    pushes = portal.wecom.pushes("text")
+    assert len(pushes) == 2100 and {(p["status"], p["attempts"]) for p in pushes} == {(200, 1)}
     events = CallbackEvent.objects.filter(kind="text")
     assert events.count() == 2000
+    assert events.values("corp").distinct().count() == 200
     assert set(events.values_list("status", flat=True)) == {"processed"}
     assert set(events.values_list("attempts", flat=True)) == {1}
     assert len(heard) == 2000 and len(set(heard)) == 2000

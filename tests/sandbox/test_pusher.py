@@ -196,6 +196,25 @@ def test_register_corp_goes_to_the_provider_url_then_the_app_installs(wecom, rec
     assert receiver.last("create_auth").state == "promo"
 
 
+def test_a_message_burst_reaches_every_installed_corp_with_its_redeliveries(
+    wecom, receiver, installed
+):
+    burst = wecom.action(
+        "message_burst", suite_id=wecom.suite.suite_id, count=10, redeliver_every=5, threads=3
+    )
+    assert burst == {"corps": 1, "messages": 10, "deliveries": 12, "delivered": 12}
+    texts = receiver.events("text")
+    assert len(texts) == 12 and len({t.msg_id for t in texts}) == 10
+    assert {received.receive_id for received in receiver.received[-12:]} == {installed}
+
+
+def test_a_burst_needs_an_installed_corp(wecom):
+    from sandbox.testing import ControlError
+
+    with pytest.raises(ControlError, match="not installed in any corp"):
+        wecom.action("message_burst", suite_id=wecom.suite.suite_id, count=1)
+
+
 @pytest.mark.parametrize(
     ("action", "data", "reason"),
     [
@@ -210,6 +229,10 @@ def test_register_corp_goes_to_the_provider_url_then_the_app_installs(wecom, rec
             {"register_code": "nope", "corp_name": "x", "admin_name": "y"},
             "invalid",
         ),
+        ("message_burst", {"count": 0}, "count must be"),
+        ("message_burst", {"count": "many"}, "count must be an integer"),
+        ("message_burst", {"count": 5, "threads": 500}, "threads between"),
+        ("message_burst", {"count": 5, "suite_id": "wwnosuch"}, "unknown suite"),
     ],
 )
 def test_impossible_actions_are_refused_with_a_reason(wecom, installed, action, data, reason):
