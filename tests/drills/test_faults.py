@@ -53,6 +53,7 @@ def test_with_redis_unreachable_callbacks_are_stored_and_credentials_served(
 ):
     corp = portal.install(0)
     token = credential_get(kind=Credential.Kind.CORP, owner=corp)
+    working = {"REDIS_URL": settings.REDIS_URL, "CACHES": settings.CACHES}
     settings.REDIS_URL = DEAD_REDIS
     settings.CACHES = {
         "default": {
@@ -82,13 +83,15 @@ def test_with_redis_unreachable_callbacks_are_stored_and_credentials_served(
     assert waiting.count() == 3 and set(waiting.values_list("status", flat=True)) == {"received"}
     assert credential_get(kind=Credential.Kind.CORP, owner=corp) == token  # from the database
     assert portal.wecom.calls("service/get_corp_token") == []
-    # Redis is back; the sweeper hands the waiting events over.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.REDIS_URL = ""
+    # Redis is back (the suite's own Redis, or its local cache on SQLite): the beat sweeper
+    # hands the waiting events over, and credentials come from the cache again.
+    settings.REDIS_URL, settings.CACHES = working["REDIS_URL"], working["CACHES"]
     broker.conf.update(task_always_eager=True)
     time_machine.move_to(timezone.now() + timedelta(minutes=2))
     assert tasks.requeue_stalled_events() == 3
     assert set(waiting.values_list("status", flat=True)) == {"processed"}
+    assert credential_get(kind=Credential.Kind.CORP, owner=corp) == token
+    assert portal.wecom.calls("service/get_corp_token") == []
 
 
 @pytest.fixture
