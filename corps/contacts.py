@@ -20,11 +20,16 @@ def member_upsert(*, corp: AuthorizedCorp, open_userid: str, **fields: Any) -> M
     if unknown:
         raise ValueError(f"not member fields: {sorted(unknown)}")
     member, _ = Member.objects.select_for_update().get_or_create(corp=corp, open_userid=open_userid)
-    for name, value in fields.items():
-        if value is not None:
-            setattr(member, name, value)
-    member.save()
+    _save_given(member, fields)
     return member
+
+
+def _save_given(instance: Member | Department, values: dict[str, Any]) -> None:
+    """Set the values a change event carried (None: not carried) and save."""
+    for name, value in values.items():
+        if value is not None:
+            setattr(instance, name, value)
+    instance.save()
 
 
 def member_delete(*, corp: AuthorizedCorp, open_userid: str) -> int:
@@ -44,10 +49,7 @@ def department_upsert(
     department, _ = Department.objects.select_for_update().get_or_create(
         corp=corp, department_id=department_id
     )
-    for attr, value in (("name", name), ("parent_id", parent_id), ("order", order)):
-        if value is not None:
-            setattr(department, attr, value)
-    department.save()
+    _save_given(department, {"name": name, "parent_id": parent_id, "order": order})
     return department
 
 

@@ -316,18 +316,13 @@ def getuserinfo3rd(call: Call) -> dict[str, Any]:
 
 def getuserinfo3rd_legacy(call: Call) -> dict[str, Any]:
     """The old path answers with capitalised keys (API.md §2.10)."""
-    payload, ticket = _identity(call)
-    answer = {
-        "CorpId": payload["corpid"],
-        "UserId": payload["userid"],
+    answer = getuserinfo3rd(call)
+    return {
+        "CorpId": answer.pop("corpid"),
+        "UserId": answer.pop("userid"),
         "DeviceId": "sandbox-device",
-        "open_userid": call.sandbox.open_userid(
-            payload["suite_id"], payload["corpid"], payload["userid"]
-        ),
+        **answer,
     }
-    if ticket:
-        answer.update(user_ticket=ticket, expires_in=USER_TICKET_LIFETIME)
-    return answer
 
 
 def getuserdetail3rd(call: Call) -> dict[str, Any]:

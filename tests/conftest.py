@@ -108,25 +108,10 @@ def receiver():
 
 def seed_from_sandbox(wecom):
     """The portal's provider and suite, configured as the sandbox knows them."""
-    from corps.services import provider_upsert, suite_upsert
+    from console.demo import seed_sandbox_tenants
 
-    provider = wecom.config.provider
-    stored_provider, _ = provider_upsert(
-        corpid=provider.corpid,
-        secret=provider.secret,
-        token=provider.token,
-        encoding_aes_key=provider.encoding_aes_key,
-    )
-    suite = wecom.suite
-    stored_suite, _ = suite_upsert(
-        suite_id=suite.suite_id,
-        provider_corpid=provider.corpid,
-        secret=suite.secret,
-        token=suite.token,
-        encoding_aes_key=suite.encoding_aes_key,
-        name=suite.name,
-    )
-    return stored_provider, stored_suite
+    provider, suites = seed_sandbox_tenants(wecom.config)
+    return provider, suites[0]
 
 
 class ISV:

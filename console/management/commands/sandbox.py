@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from corps.services import provider_upsert, suite_upsert
+from console.demo import seed_sandbox_tenants
 from sandbox.config import DEMO_CONFIG, ConfigError, load_config
 
 DEMO_USER = "admin"
@@ -130,23 +130,7 @@ class Command(BaseCommand):
 
     def seed(self, config: Any) -> str:
         """The sandbox's provider and suite in the portal, and a staff login for the console."""
-        provider = config.provider
-        provider_upsert(
-            corpid=provider.corpid,
-            secret=provider.secret,
-            token=provider.token,
-            encoding_aes_key=provider.encoding_aes_key,
-            name="演示服务商",
-        )
-        for suite in config.suites:
-            suite_upsert(
-                suite_id=suite.suite_id,
-                provider_corpid=provider.corpid,
-                secret=suite.secret,
-                token=suite.token,
-                encoding_aes_key=suite.encoding_aes_key,
-                name=suite.name,
-            )
+        seed_sandbox_tenants(config)
         password = secrets.token_urlsafe(9)
         user, _created = get_user_model().objects.get_or_create(username=DEMO_USER)
         user.is_staff = user.is_superuser = True
