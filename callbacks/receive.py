@@ -26,8 +26,9 @@ from wecom.crypto import (
     ReceiveIdMismatch,
     SignatureMismatch,
 )
-from wecom.events import Event, parse_event
-from wecom.xml import Envelope, MalformedXML
+from wecom.events import AppEvent, ContactEvent, Event, SuiteEvent, SystemEvent, parse_event
+from wecom.sanity import event_problem, parse_timestamp, plausible_id
+from wecom.xml import Envelope, MalformedXML, decode_document
 
 
 class Rejected(Exception):
@@ -49,6 +50,20 @@ class CallbackURL:
     accepts: Callable[[str], bool]  # whether a POST's receiveid is allowed here
     suite: Suite | None = None
     provider: Provider | None = None
+
+    def takes(self, event: Event) -> bool:
+        """Whether this URL is where WeCom sends events of this type (unknown types: anywhere)."""
+        return isinstance(event, EXPECTED[self.receiver]) or not isinstance(event, KNOWN_FAMILIES)
+
+
+# Where WeCom sends each family of events (API.md §4.1). 代开发 apps get change_contact on the
+# data URL, in the self-built format.
+EXPECTED: dict[str, tuple[type[Event], ...]] = {
+    "command": (SuiteEvent,),
+    "data": (AppEvent, ContactEvent),
+    "system": (SystemEvent,),
+}
+KNOWN_FAMILIES = (SuiteEvent, AppEvent, SystemEvent)
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,8 @@ def _cached(kind: str, key: str, build: Callable[[], CallbackURL]) -> CallbackUR
 
 def _suite(suite_id: str) -> Suite:
     """The suite with just what the cipher needs: no other secret is decrypted per request."""
+    if not plausible_id(suite_id):
+        raise Rejected(404, _("Unknown suite."))
     suite = (
         Suite.objects.select_related("provider")
         .only("suite_id", "token", "encoding_aes_key", "provider__corpid")
@@ -142,6 +159,8 @@ def _data_url(suite: Suite) -> CallbackURL:
 
 
 def _system_url(provider_corpid: str) -> CallbackURL:
+    if not plausible_id(provider_corpid):
+        raise Rejected(404, _("Unknown provider."))
     provider = (
         Provider.objects.only("corpid", "token", "encoding_aes_key")
         .filter(corpid=provider_corpid)
@@ -227,14 +246,15 @@ def dedupe_key(event: Event, xml: str) -> str:
 def open_post(url: CallbackURL, params: Mapping[str, str], body: bytes) -> Received:
     """POST: authenticate, decrypt and parse one pushed event."""
     signature, timestamp, nonce = _signed(params, "")
-    try:
-        skew = abs(time.time() - int(timestamp))
-    except ValueError:
-        raise Rejected(400, _("The timestamp is not a number.")) from None
-    if skew > settings.CALLBACK_TIMESTAMP_TOLERANCE:
+    sent_at = parse_timestamp(timestamp)
+    if sent_at is None:
+        raise Rejected(400, _("The timestamp is not a number of seconds."))
+    skew = abs(time.time() - sent_at)
+    if skew > _tolerance():
         raise Rejected(400, _("The timestamp is %(skew)d seconds off.") % {"skew": skew})
     try:
-        envelope = Envelope.parse(body)
+        document = decode_document(body)
+        envelope = Envelope.parse(document)
         url.cipher.verify(signature, timestamp, nonce, envelope.encrypted)
         xml, receive_id = url.cipher.decrypt(envelope.encrypted)
     except MalformedXML as error:
@@ -243,7 +263,7 @@ def open_post(url: CallbackURL, params: Mapping[str, str], body: bytes) -> Recei
         ) from None
     except CallbackCryptoError as error:
         raise _crypto_rejection(error) from None
-    if not url.accepts(receive_id):
+    if not plausible_id(receive_id) or not url.accepts(receive_id):
         raise _crypto_rejection(ReceiveIdMismatch())
     try:
         event = parse_event(xml)
@@ -251,4 +271,29 @@ def open_post(url: CallbackURL, params: Mapping[str, str], body: bytes) -> Recei
         raise Rejected(
             400, _("The event is not acceptable: %(error)s") % {"error": error}
         ) from None
-    return Received(body.decode("utf-8", "replace"), xml, event, dedupe_key(event, xml))
+    _check_event(url, event)
+    return Received(document, xml, event, dedupe_key(event, xml))
+
+
+def _check_event(url: CallbackURL, event: Event) -> None:
+    """Refuse, for good, an authentic event that cannot be processed: sent to the wrong URL, or
+    carrying a value no genuine event has. A 4xx is recorded in the log; WeCom does not retry."""
+    if not url.takes(event):
+        raise Rejected(
+            400,
+            _("A %(kind)s event does not belong on this callback URL.") % {"kind": event.kind},
+        )
+    named = event.suite_id if isinstance(event, SuiteEvent) else ""
+    if named and url.suite is not None and named != url.suite.suite_id:
+        raise Rejected(400, _("The event names another suite."))
+    problem = event_problem(event)
+    if problem:
+        raise Rejected(400, _("The event is not acceptable: %(error)s") % {"error": problem})
+    for name in ("timestamp", "create_time"):
+        stamp = getattr(event, name, None)
+        if isinstance(stamp, int) and not 0 < stamp <= time.time() + _tolerance():
+            raise Rejected(400, _("The event is dated in the future or before 1970."))
+
+
+def _tolerance() -> int:
+    return int(settings.CALLBACK_TIMESTAMP_TOLERANCE)

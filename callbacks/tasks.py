@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from callbacks.models import CallbackEvent
 from callbacks.services import claim_expired_before, event_process
+from tokens.authorization import InstallAnswerLostError
 from tokens.services import CorpCancelledError
 from tokens.tasks import backoff
 from wecom.client.errors import InvalidCodeError, NoPrivilegeError
@@ -16,7 +17,13 @@ from wecom.xml import MalformedXML
 
 Status = CallbackEvent.Status
 # Retrying cannot help these; the row keeps the error and the console can replay it.
-PERMANENT = (InvalidCodeError, NoPrivilegeError, CorpCancelledError, MalformedXML)
+PERMANENT = (
+    InvalidCodeError,
+    NoPrivilegeError,
+    CorpCancelledError,
+    MalformedXML,
+    InstallAnswerLostError,
+)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)

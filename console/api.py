@@ -21,7 +21,7 @@ from tokens.models import Credential
 from tokens.selectors import expiries
 from tokens.services import provider_api
 
-ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 502)}
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 502, 503)}
 
 
 class StaffView:

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "isvportal.middleware.RefuseControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "isvportal.middleware.RefusalPageMiddleware",
 ]
 
 ROOT_URLCONF = "isvportal.urls"
@@ -157,11 +159,16 @@ def _database() -> dict[str, object]:
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         # A file, not memory, so the test suite's threads and processes share one database.
         config["TEST"] = {"NAME": str(VAR_DIR / "test-isvportal.sqlite3")}
-    elif env_bool("DATABASE_POOL", default=False):
-        options["pool"] = {"min_size": 1, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
     else:
-        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-        config["CONN_HEALTH_CHECKS"] = True
+        # A request waits at most this long for a row lock, then answers 503 instead of hanging.
+        lock_timeout = env.int("DATABASE_LOCK_TIMEOUT", default=10)
+        options.setdefault("options", f"-c lock_timeout={lock_timeout * 1000}")
+        if env_bool("DATABASE_POOL", default=False):
+            pool_size = env.int("DATABASE_POOL_SIZE", default=10)
+            options["pool"] = {"min_size": 1, "max_size": pool_size}
+        else:
+            config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+            config["CONN_HEALTH_CHECKS"] = True
     config["OPTIONS"] = options
     return config
 
@@ -176,17 +183,24 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL.")
 
+# Two deployments sharing one Redis database must use different prefixes.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="isvportal")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "isvportal",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -242,6 +256,14 @@ CALLBACK_TIMESTAMP_TOLERANCE = env.int("CALLBACK_TIMESTAMP_TOLERANCE", default=3
 CALLBACK_MAX_BODY = 64 * 1024
 CALLBACK_RETENTION_DAYS = env.int("CALLBACK_RETENTION_DAYS", default=30)
 CALLBACK_CLAIM_LEASE = env.int("CALLBACK_CLAIM_LEASE", default=300)  # seconds
+
+# Seconds to wait for WeCom: to connect, and between bytes of an answer.
+WECOM_CONNECT_TIMEOUT = env.float("WECOM_CONNECT_TIMEOUT", default=3.05)
+WECOM_READ_TIMEOUT = env.float("WECOM_READ_TIMEOUT", default=10.0)
+
+# How long a request waits for another process's fetch of the same credential before it
+# answers 503 credential_busy (seconds).
+CREDENTIAL_WAIT = env.float("CREDENTIAL_WAIT", default=15.0)
 
 # Upstream token calls per minute, well under WeCom's per-IP limit of 20,000 per API.
 TOKEN_REFRESH_PER_MINUTE = env.int("TOKEN_REFRESH_PER_MINUTE", default=1000)

@@ -22,20 +22,19 @@ from corps.contacts import member_upsert
 from corps.models import AuthorizedCorp, Member, Provider, Suite
 from oauth.models import ApiToken, AuditRecord
 from tokens.authorization import corp_install_by_auth_code
+from tokens.refusals import Refused
 from tokens.services import provider_api, suite_api
-from wecom.client import InvalidCodeError, WeComError
+from wecom.client import InvalidCodeError
 
 log = logging.getLogger(__name__)
 SCOPES = ("snsapi_base", "snsapi_privateinfo")
 
 
-class SignInError(Exception):
+class SignInError(Refused):
     """A sign-in or install that cannot go on: an HTTP status and a reason for the person."""
 
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+    def __init__(self, status: int, detail: str, code: str = "") -> None:
+        super().__init__(status, detail, code or ("sign_in_refused" if status == 400 else ""))
 
 
 def _absolute(path: str) -> str:
@@ -53,23 +52,15 @@ def safe_next(value: str | None, default: str) -> str:
     return value
 
 
-def _upstream_failure(error: WeComError) -> SignInError:
-    log.warning("wecom call failed during sign-in", extra={"error": str(error)})
-    return SignInError(502, _("WeCom could not complete the request. Please try again."))
-
-
 # --- install -------------------------------------------------------------------------------
 
 
 def install_url(*, suite: Suite, state: str) -> str:
     """A fresh pre_auth_code (test or formal per the suite) and WeCom's install page."""
     api = suite_api(suite)
-    try:
-        pre_auth_code = api.get_pre_auth_code()
-        auth_type = 1 if suite.install_mode == Suite.InstallMode.TEST else 0
-        api.set_session_info(pre_auth_code=pre_auth_code.value, auth_type=auth_type)
-    except WeComError as error:
-        raise _upstream_failure(error) from None
+    pre_auth_code = api.get_pre_auth_code()
+    auth_type = 1 if suite.install_mode == Suite.InstallMode.TEST else 0
+    api.set_session_info(pre_auth_code=pre_auth_code.value, auth_type=auth_type)
     query = urlencode(
         {
             "suite_id": suite.suite_id,
@@ -87,8 +78,6 @@ def install_finish(*, suite: Suite, auth_code: str) -> AuthorizedCorp:
         return corp_install_by_auth_code(suite=suite, auth_code=auth_code)
     except InvalidCodeError:
         raise SignInError(400, _("This install link has expired or was already used.")) from None
-    except WeComError as error:
-        raise _upstream_failure(error) from None
 
 
 # --- member SSO ----------------------------------------------------------------------------
@@ -130,21 +119,17 @@ def member_sign_in(*, suite: Suite, code: str) -> Member:
         raise SignInError(
             400, _("This sign-in code is invalid, used or expired. Open the app again.")
         ) from None
-    except WeComError as error:
-        raise _upstream_failure(error) from None
     if not identity.is_member or not identity.open_userid:
         raise SignInError(403, _("Only members of a corp that installed the app can sign in."))
     corp = AuthorizedCorp.objects.filter(suite=suite, corpid=identity.corpid).first()
     if corp is None:
         raise SignInError(403, _("Your corp has not installed this app."))
     if not corp.is_active:
-        raise SignInError(403, _("Your corp's authorization of this app was cancelled."))
+        detail = _("Your corp's authorization of this app was cancelled.")
+        raise SignInError(403, detail, "authorization_cancelled")
     fields: dict[str, object] = {"userid": identity.userid}
     if identity.user_ticket:
-        try:
-            detail = api.getuserdetail3rd(user_ticket=identity.user_ticket)
-        except WeComError as error:
-            raise _upstream_failure(error) from None
+        detail = api.getuserdetail3rd(user_ticket=identity.user_ticket)
         fields.update(name=detail.name, avatar=detail.avatar, gender=int(detail.gender or 0))
     with transaction.atomic():
         member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
@@ -200,8 +185,6 @@ def provider_sign_in(*, provider: Provider, auth_code: str, ip: str | None) -> A
         raise SignInError(
             400, _("This login code is invalid, used or expired. Scan again.")
         ) from None
-    except WeComError as error:
-        raise _upstream_failure(error) from None
     userid = info.user.userid if info.user else ""
     if info.corpid != provider.corpid or not info.is_admin or not userid:
         AuditRecord.objects.create(

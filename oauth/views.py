@@ -1,4 +1,5 @@
-"""Thin browser views over oauth.services: every failure is a page with a reason, never a 500."""
+"""Thin browser views over oauth.services. A refusal they raise (SignInError, WeCom down…)
+becomes a page with its reason and status (isvportal.middleware.RefusalPageMiddleware)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,6 @@ def result_page(request: HttpRequest, title: str, message: str, status: int = 20
     return render(request, "oauth/result.html", {"title": title, "message": message}, status=status)
 
 
-def refused(request: HttpRequest, error: SignInError) -> HttpResponse:
-    return result_page(request, _("This did not work"), error.detail, error.status)
-
-
 def bad_state(request: HttpRequest) -> HttpResponse:
     message = _(
         "This link is no longer valid (it was used, expired, or opened in another browser). "
@@ -56,12 +53,9 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 @require_GET
 def install_start(request: HttpRequest, suite_id: str) -> HttpResponse:
-    try:
-        suite = _suite(suite_id)
-        state = state_issue(request.session, "install", suite_id=suite_id)
-        return HttpResponseRedirect(install_url(suite=suite, state=state))
-    except SignInError as error:
-        return refused(request, error)
+    suite = _suite(suite_id)
+    state = state_issue(request.session, "install", suite_id=suite_id)
+    return HttpResponseRedirect(install_url(suite=suite, state=state))
 
 
 @require_GET
@@ -70,15 +64,12 @@ def install_done(request: HttpRequest, suite_id: str) -> HttpResponse:
         data = state_consume(request.session, "install", request.GET.get("state"))
     except StateError:
         return bad_state(request)
-    try:
-        if data.get("suite_id") != suite_id:
-            raise SignInError(400, _("This install was started for another app."))
-        auth_code = request.GET.get("auth_code", "")
-        if not auth_code:
-            raise SignInError(400, _("WeCom did not send an auth_code."))
-        corp = install_finish(suite=_suite(suite_id), auth_code=auth_code)
-    except SignInError as error:
-        return refused(request, error)
+    if data.get("suite_id") != suite_id:
+        raise SignInError(400, _("This install was started for another app."))
+    auth_code = request.GET.get("auth_code", "")
+    if not auth_code:
+        raise SignInError(400, _("WeCom did not send an auth_code."))
+    corp = install_finish(suite=_suite(suite_id), auth_code=auth_code)
     message = _(
         "%(corp)s has installed the app. Its members can open it from the WeCom workbench."
     ) % {"corp": corp.corp_name or corp.corpid}
@@ -88,12 +79,9 @@ def install_done(request: HttpRequest, suite_id: str) -> HttpResponse:
 @require_GET
 def login_start(request: HttpRequest, suite_id: str) -> HttpResponse:
     scope = request.GET.get("scope", "snsapi_base")
-    try:
-        suite = _suite(suite_id)
-        if scope not in SCOPES:
-            raise SignInError(400, _("Unknown scope %(scope)s.") % {"scope": scope})
-    except SignInError as error:
-        return refused(request, error)
+    suite = _suite(suite_id)
+    if scope not in SCOPES:
+        raise SignInError(400, _("Unknown scope %(scope)s.") % {"scope": scope})
     next_url = safe_next(request.GET.get("next"), SIGNED_IN)
     state = state_issue(request.session, "sso", suite_id=suite_id, next=next_url)
     return HttpResponseRedirect(authorize_url(suite=suite, state=state, scope=scope))
@@ -105,12 +93,9 @@ def login_callback(request: HttpRequest, suite_id: str) -> HttpResponse:
         data = state_consume(request.session, "sso", request.GET.get("state"))
     except StateError:
         return bad_state(request)
-    try:
-        if data.get("suite_id") != suite_id:
-            raise SignInError(400, _("This sign-in was started for another app."))
-        member = member_sign_in(suite=_suite(suite_id), code=request.GET.get("code", ""))
-    except SignInError as error:
-        return refused(request, error)
+    if data.get("suite_id") != suite_id:
+        raise SignInError(400, _("This sign-in was started for another app."))
+    member = member_sign_in(suite=_suite(suite_id), code=request.GET.get("code", ""))
     current = getattr(request.user, "wecom_member", None) if request.user.is_authenticated else None
     if current is not None and current.corp_id != member.corp_id:
         sso_corp_mismatch_record(user=request.user, member=member, ip=_client_ip(request))
@@ -123,21 +108,18 @@ def login_callback(request: HttpRequest, suite_id: str) -> HttpResponse:
 @require_GET
 def provider_login(request: HttpRequest) -> HttpResponse:
     """Without auth_code: off to WeCom's login QR page. With it: the console, for admins."""
+    if "auth_code" not in request.GET:
+        provider = _provider(request.GET.get("provider"))
+        state = state_issue(request.session, "provider-login", provider=provider.corpid)
+        return HttpResponseRedirect(provider_login_url(provider=provider, state=state))
     try:
-        if "auth_code" not in request.GET:
-            provider = _provider(request.GET.get("provider"))
-            state = state_issue(request.session, "provider-login", provider=provider.corpid)
-            return HttpResponseRedirect(provider_login_url(provider=provider, state=state))
-        try:
-            data = state_consume(request.session, "provider-login", request.GET.get("state"))
-        except StateError:
-            return bad_state(request)
-        provider = _provider(data.get("provider"))
-        user = provider_sign_in(
-            provider=provider, auth_code=request.GET["auth_code"], ip=_client_ip(request)
-        )
-    except SignInError as error:
-        return refused(request, error)
+        data = state_consume(request.session, "provider-login", request.GET.get("state"))
+    except StateError:
+        return bad_state(request)
+    provider = _provider(data.get("provider"))
+    user = provider_sign_in(
+        provider=provider, auth_code=request.GET["auth_code"], ip=_client_ip(request)
+    )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return HttpResponseRedirect("/admin/")
 

@@ -23,6 +23,7 @@ from sandbox.engine import (
     ApiError,
     Authorization,
     Credential,
+    DropConnection,
     RegisterCode,
     Sandbox,
 )
@@ -622,6 +623,8 @@ def dispatch(
     if endpoint is None:
         return 404, error_body(sandbox, 40058, f"unknown api path /cgi-bin/{path}", remote_ip)
     entry: dict[str, Any] = {"endpoint": path, "token_kind": None, "corpid": None}
+    with sandbox.lock:
+        sandbox.in_flight[path] += 1
     try:
         try:
             body = json.loads(raw_body) if raw_body.strip() else {}
@@ -646,6 +649,9 @@ def dispatch(
         fault = sandbox.take_fault(path, corpid)
         if fault and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)  # outside the lock: other calls go on
+        if fault and fault.http_status:
+            entry["errcode"] = f"HTTP {fault.http_status}"
+            return fault.http_status, {"error": "injected gateway error"}
         if fault and fault.errcode:
             raise ApiError(fault.errcode, "injected fault")
         with sandbox.lock:
@@ -653,6 +659,12 @@ def dispatch(
                 raise ApiError(45009, "api freq out of limit")
             answer = endpoint.handler(call)
         entry["errcode"] = 0
+        if fault and fault.after_ms:
+            entry["answered_late"] = True
+            time.sleep(fault.after_ms / 1000)
+        if fault and fault.drop:
+            entry["errcode"] = "dropped"
+            raise DropConnection()
         if path in TOKEN_ENDPOINTS:
             return 200, answer  # these omit errcode on success, as WeCom sometimes does
         return 200, {"errcode": 0, "errmsg": "ok", **answer}
@@ -660,4 +672,6 @@ def dispatch(
         entry["errcode"] = error.errcode
         return 200, error_body(sandbox, error.errcode, error.errmsg, remote_ip)
     finally:
+        with sandbox.lock:
+            sandbox.in_flight[path] -= 1
         sandbox.record(sandbox.calls, entry)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox import api, control, pages
 from sandbox.config import SandboxConfig
-from sandbox.engine import Sandbox
+from sandbox.engine import DropConnection, Sandbox
 from sandbox.lifecycle import Lifecycle, LifecycleError
 from sandbox.pusher import Pusher
 from sandbox.rendering import ensure_django
@@ -78,13 +78,20 @@ class SandboxApp:
         return response(environ, start_response)
 
     def qyapi(self, request: Request, path: str) -> Response:
-        status, body = api.dispatch(
-            self.sandbox,
-            path,
-            request.args.to_dict(),
-            request.get_data(),
-            request.remote_addr or "127.0.0.1",
-        )
+        try:
+            status, body = api.dispatch(
+                self.sandbox,
+                path,
+                request.args.to_dict(),
+                request.get_data(),
+                request.remote_addr or "127.0.0.1",
+            )
+        except DropConnection:
+            # Promise more than is sent; the server then closes the connection mid-answer.
+            response = Response(b'{"errcode": 0, "access', mimetype="application/json")
+            response.headers["Content-Length"] = "4096"
+            response.headers["Connection"] = "close"
+            return response
         return json_response(body, status)
 
     def action(self, request: Request, name: str) -> Response:

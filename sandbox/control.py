@@ -146,16 +146,28 @@ def login_code(life: Lifecycle, data: Data) -> dict[str, Any]:
 
 def fault(life: Lifecycle, data: Data) -> dict[str, Any]:
     """The next ``count`` calls to ``endpoint`` (about ``corpid``, if given) fail with
-    ``errcode`` and/or take ``delay_ms``."""
+    ``errcode``, answer HTTP ``http_status``, lose their connection mid-answer (``drop``), take
+    ``delay_ms`` before they act, or ``after_ms`` between acting and answering."""
     injected = Fault(
         endpoint=_text(data, "endpoint").strip("/").removeprefix("cgi-bin/"),
         remaining=_int(data, "count", 1),
         errcode=_int(data, "errcode", 0),
         delay_ms=_int(data, "delay_ms", 0),
+        after_ms=_int(data, "after_ms", 0),
+        http_status=_int(data, "http_status", 0),
+        drop=_text(data, "drop", "") in ("1", "true", "True"),
         corpid=_text(data, "corpid", ""),
     )
-    if not injected.errcode and not injected.delay_ms:
-        raise LifecycleError("a fault needs an errcode or a delay_ms")
+    if not (
+        injected.errcode
+        or injected.delay_ms
+        or injected.after_ms
+        or injected.http_status
+        or injected.drop
+    ):
+        raise LifecycleError("a fault needs an errcode, http_status, drop, delay_ms or after_ms")
+    if injected.http_status and not 400 <= injected.http_status <= 599:
+        raise LifecycleError("http_status must be an HTTP error status (400-599)")
     life.sandbox.add_fault(injected)
     return {"faults": len(life.sandbox.faults)}
 
@@ -266,6 +278,7 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
             ],
             "corps": corps,
             "faults": [vars(f) for f in sandbox.faults if f.remaining > 0],
+            "in_flight": {path: n for path, n in sandbox.in_flight.items() if n > 0},
             "rate_limit": sandbox.rate_limit,
             "clock_offset": sandbox.clock_offset,
         }

@@ -86,11 +86,22 @@ class RegisterCode:
 
 @dataclass
 class Fault:
+    """What the next ``remaining`` calls to ``endpoint`` suffer. ``delay_ms`` holds the call
+    before it is answered; ``after_ms`` holds the answer after the call took effect (a code is
+    spent, a token issued), as when an answer is slow on its way back."""
+
     endpoint: str
     remaining: int
     errcode: int = 0
     delay_ms: int = 0
+    after_ms: int = 0
+    http_status: int = 0  # answer with this HTTP status instead (a gateway error)
+    drop: bool = False  # cut the connection after part of the answer
     corpid: str = ""  # only calls about this corp, when set
+
+
+class DropConnection(Exception):
+    """Answer with a truncated body: the connection breaks mid-answer."""
 
 
 @dataclass
@@ -108,6 +119,7 @@ class Sandbox:
     rate_limit: int = DEFAULT_RATE_LIMIT
     rate_counts: Counter[tuple[str, str, int]] = field(default_factory=Counter)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    in_flight: Counter[str] = field(default_factory=Counter)  # endpoint → calls being answered
     pushes: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     flash: str = ""  # the control page's one-time message, kept here so no URL carries it

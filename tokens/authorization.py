@@ -4,59 +4,160 @@ together. The callback handlers, the install-done redirect and the console all u
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import time
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from corps.contacts import contacts_replace
+from corps.contacts import contacts_replace, corp_admins_set
 from corps.models import AuthorizedCorp, Suite
 from corps.services import corp_auth_info_update, corp_authorize, corp_cancel, register_code_link
+from tokens.client import wecom_client
+from tokens.leases import lease_claim, lease_release
 from tokens.models import AuthCodeExchange, Credential
 from tokens.services import (
+    CredentialBusyError,
     corp_api,
     corp_credentials_drop,
     credential_refresh,
     credential_store,
     suite_api,
 )
+from wecom.client import InvalidCodeError, WeComError
+from wecom.client.models import PermanentCode
 
 log = logging.getLogger(__name__)
+
+
+class InstallAnswerLostError(Exception):
+    """WeCom spent an auth_code but its answer never reached us: the permanent code is lost.
+
+    Only the customer's admin can mend it, by installing the app again (or resetting the secret
+    of a 代开发 app); the exchange is kept as an alarm on the dashboard.
+    """
 
 
 def corp_install_by_auth_code(*, suite: Suite, auth_code: str) -> AuthorizedCorp:
     """Exchange an install auth_code for the permanent code and store the tenant, once.
 
-    The exchange row is locked across the upstream call, so a second arrival of the same code
-    (a redelivered create_auth, or the install-done redirect) waits and reuses the corp.
+    The answer is committed as soon as it arrives, then the corp is built from it; building is
+    idempotent and resumes from the stored answer after a crash. A second arrival of the same
+    code (a redelivered create_auth, or the install-done redirect) waits for the first's answer.
     """
     digest = hashlib.sha256(auth_code.encode()).hexdigest()
+    rows = AuthCodeExchange.objects.filter(code_digest=digest)
     AuthCodeExchange.objects.get_or_create(code_digest=digest, defaults={"suite": suite})
-    with transaction.atomic():
-        # Lock the exchange row alone: PostgreSQL refuses FOR UPDATE across the outer join
-        # that select_related("corp") would add.
-        exchange = AuthCodeExchange.objects.select_for_update().get(code_digest=digest)
+    deadline = time.monotonic() + float(settings.CREDENTIAL_WAIT)
+    pause = 0.02
+    while True:
+        exchange = rows.get()
         if exchange.corp_id is not None:
             return AuthorizedCorp.objects.get(pk=exchange.corp_id)
+        if exchange.status == AuthCodeExchange.Status.ANSWERED:
+            return _corp_build(exchange)
+        if exchange.status == AuthCodeExchange.Status.LOST:
+            raise InstallAnswerLostError(exchange.error)
+        lease = lease_claim(rows, seconds=wecom_client().transport.longest_call() + 5)
+        if lease is not None:
+            claimed = rows.get()  # another arrival may have been answered since our look
+            if claimed.status == AuthCodeExchange.Status.PENDING and claimed.corp_id is None:
+                _exchange(suite, auth_code, rows, lease, sent_before=claimed.sent_at is not None)
+            else:
+                lease_release(rows, lease)
+            continue
+        if time.monotonic() + pause > deadline:
+            raise CredentialBusyError(_("This install is being processed by another request."))
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+def _exchange(
+    suite: Suite, auth_code: str, rows: QuerySet[AuthCodeExchange], lease: str, *, sent_before: bool
+) -> None:
+    """Spend the code (under the lease) and commit the answer before anything else."""
+    rows.update(sent_at=timezone.now())
+    try:
         result = suite_api(suite).get_permanent_code(auth_code=auth_code)
+    except InvalidCodeError as error:
+        if not sent_before:
+            lease_release(rows, lease, error=str(error)[:500])
+            raise
+        # An earlier try reached WeCom and spent the code, but its answer never arrived.
+        message = _(
+            "WeCom used this install's auth_code but its answer was lost, so the permanent code "
+            "is unknown. Ask the customer's admin to install the app again (or reset the secret "
+            "of a 代开发 app)."
+        )
+        lease_release(rows, lease, status=AuthCodeExchange.Status.LOST, error=message[:500])
+        log.error("install answer lost", extra={"suite_id": suite.suite_id})
+        raise InstallAnswerLostError(message) from None
+    except Exception as error:
+        lease_release(rows, lease, error=f"{type(error).__name__}: {error}"[:500])
+        raise
+    lease_release(
+        rows,
+        lease,
+        status=AuthCodeExchange.Status.ANSWERED,
+        answer=json.dumps(result.raw, ensure_ascii=False),
+        answered_at=timezone.now(),
+        error="",
+    )
+
+
+def _corp_build(exchange: AuthCodeExchange) -> AuthorizedCorp:
+    """The tenant from a stored answer, once: its admins, credentials and register code too."""
+    suite = exchange.suite
+    result = PermanentCode.from_json(json.loads(exchange.answer))
+    admins = _admins_at_install(suite, result)
+    with transaction.atomic():
+        exchange = AuthCodeExchange.objects.select_for_update().get(pk=exchange.pk)
+        if exchange.corp_id is not None:
+            return AuthorizedCorp.objects.get(pk=exchange.corp_id)
         corp, created = corp_authorize(suite=suite, result=result)
         corp_credentials_drop(corp=corp)  # tokens of an earlier install are void
-        if result.access_token is not None:
+        token = result.access_token
+        age = (timezone.now() - (exchange.answered_at or timezone.now())).total_seconds()
+        if token is not None and token.expires_in - age > 600:
             credential_store(
                 kind=Credential.Kind.CORP,
                 owner=corp,
-                value=result.access_token.value,
-                expires_in=result.access_token.expires_in,
+                value=token.value,
+                expires_in=int(token.expires_in - age),
             )
+        if admins is not None:
+            corp_admins_set(corp=corp, open_userids=admins)
         if result.register_code_info is not None:
             register_code_link(code=result.register_code_info.register_code, corp=corp)
         exchange.corp = corp
-        exchange.save(update_fields=["corp"])
+        exchange.status = AuthCodeExchange.Status.INSTALLED
+        exchange.answer = ""  # the permanent code now lives on the corp only
+        exchange.save(update_fields=["corp", "status", "answer"])
         transaction.on_commit(lambda: _sync_later(corp), robust=True)
     log.info(
         "corp installed" if created else "corp re-installed",
         extra={"suite_id": suite.suite_id, "corpid": corp.corpid},
     )
     return corp
+
+
+def _admins_at_install(suite: Suite, result: PermanentCode) -> list[str] | None:
+    """The app's admins in the new corp, so the person who installed it is an admin from the
+    start; None when WeCom cannot say now (a later change_app_admin or resync sets them)."""
+    if not result.agents:
+        return None
+    try:
+        admins = suite_api(suite).get_admin_list(
+            auth_corpid=result.auth_corp_info.corpid, agentid=result.agents[0].agentid
+        )
+    except WeComError as error:
+        log.warning("admin list unavailable at install", extra={"error": str(error)})
+        return None
+    return [admin.open_userid or admin.userid for admin in admins]
 
 
 def corp_contacts_sync(*, corp: AuthorizedCorp) -> tuple[int, int]:

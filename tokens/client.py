@@ -10,9 +10,10 @@ from wecom.client import WeComClient
 
 
 @cache
-def _client(api_base: str) -> WeComClient:
-    return WeComClient(api_base)
+def _client(api_base: str, timeout: tuple[float, float]) -> WeComClient:
+    return WeComClient(api_base, timeout=timeout)
 
 
 def wecom_client() -> WeComClient:
-    return _client(settings.WECOM_API_BASE)
+    timeout = (float(settings.WECOM_CONNECT_TIMEOUT), float(settings.WECOM_READ_TIMEOUT))
+    return _client(settings.WECOM_API_BASE, timeout)

@@ -26,13 +26,14 @@ def _redis_lock(name: str, timeout: float) -> Any | None:
 
 
 @contextmanager
-def redis_lock(name: str, *, timeout: float = 30.0) -> Iterator[bool]:
-    """Hold the named Redis lock for the block; yields whether it was actually held."""
+def redis_lock(name: str, *, timeout: float, wait: float) -> Iterator[bool]:
+    """Hold the named Redis lock for the block, waiting at most ``wait`` seconds for it; it
+    expires after ``timeout`` seconds even if its holder dies. Yields whether it was held."""
     lock = _redis_lock(name, timeout)
     held = False
     if lock is not None:
         try:
-            held = bool(lock.acquire(blocking=True, blocking_timeout=timeout))
+            held = bool(lock.acquire(blocking=True, blocking_timeout=wait))
         except Exception as exc:  # Redis down: the database lock still holds the line
             log.warning("redis lock unavailable", extra={"lock": name, "error": type(exc).__name__})
     try:

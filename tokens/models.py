@@ -10,7 +10,7 @@ from corps.models import AuthorizedCorp, Provider, Suite
 class Credential(models.Model):
     """One expiring WeCom credential of one owner, encrypted at rest.
 
-    ``key`` names it ("corp:42"); its row is also the lock that makes refreshes single-flight.
+    ``key`` names it ("corp:42"); its refresh lease makes fetching it single-flight.
     """
 
     class Kind(models.TextChoices):
@@ -37,6 +37,13 @@ class Credential(models.Model):
     )
     refresh_scheduled_for = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True)
+    lease_until = models.DateTimeField(
+        _("being fetched until"),
+        null=True,
+        blank=True,
+        help_text=_("Set while one process fetches it; the others wait for its answer."),
+    )
+    lease_token = models.CharField(max_length=16, blank=True)
     failures = models.PositiveIntegerField(_("failed refreshes in a row"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,20 +61,42 @@ class Credential(models.Model):
 
 
 class AuthCodeExchange(models.Model):
-    """One install auth_code and the corp it became.
+    """One install auth_code, WeCom's answer for it, and the corp it became.
 
-    create_auth and the install-done redirect can carry the same single-use auth_code; this row,
-    locked while the code is exchanged, makes whichever arrives second reuse the first's corp.
+    create_auth and the install-done redirect can carry the same single-use auth_code; the row's
+    lease makes whichever arrives second wait for the first's answer. The answer (with the
+    permanent code) is committed the moment it arrives, before the corp is built, so a crash in
+    between resumes from it instead of spending the code again.
     """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("not exchanged yet")
+        ANSWERED = "answered", _("answered; the corp is being set up")
+        INSTALLED = "installed", _("installed")
+        LOST = "lost", _("answer lost")
 
     code_digest = models.CharField(max_length=64, unique=True)
     suite = models.ForeignKey(Suite, on_delete=models.CASCADE)
     corp = models.ForeignKey(AuthorizedCorp, on_delete=models.CASCADE, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    answer = EncryptedTextField(
+        blank=True, help_text=_("WeCom's answer, kept until the corp is built from it.")
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the code was last sent to WeCom.")
+    )
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=16, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("auth_code exchange")
         verbose_name_plural = _("auth_code exchanges")
+        indexes = [models.Index(fields=["status", "created_at"], name="exchange_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.suite_id}:{self.code_digest[:12]}"

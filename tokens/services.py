@@ -1,11 +1,17 @@
 """The credential service: every WeCom token and ticket the portal uses, kept fresh.
 
-A credential is read from the cache (where it is kept encrypted too), else from its database row,
-else fetched upstream. Fetching is single-flight: a Redis lock when available, then the row lock
-(``SELECT … FOR UPDATE``; on SQLite the write transaction is exclusive), then a second look at
-the row, so however many requests arrive cold, one of them calls WeCom and the rest reuse its
-answer. A credential is renewed from 70–85% of its lifetime (jittered per credential) and never
-handed out with under five minutes left.
+A credential is read from the cache (``tokens.cache``), else from its database row, else fetched
+upstream. Fetching is single-flight without holding a database lock across the call: a caller
+claims the row's refresh lease with one conditional UPDATE, calls WeCom with no transaction open,
+and stores the answer; the others wait for that answer (on the Redis lock when Redis is there,
+else by polling the row for at most CREDENTIAL_WAIT seconds, then 503 ``credential_busy``). The
+lease, like the Redis lock, lasts as long as the slowest call with its retries, and a crashed
+holder's lease simply runs out. SQLite's write lock is therefore held for milliseconds, never for
+an upstream call, so callbacks keep being stored while a token is fetched.
+
+A credential is renewed from 70–85% of its lifetime (jittered per credential) and is not handed
+out in its last tenth, or last five minutes for WeCom's usual two-hour lifetimes; between its
+renewal time and that margin it is still handed out while one caller renews it.
 """
 
 from __future__ import annotations
@@ -18,13 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
+from django.conf import settings
+from django.db.models import F
 from django.utils.translation import gettext as _
 
-from corps.fields import decrypt, encrypt
 from corps.models import AuthorizedCorp, Provider, Suite
+from tokens import cache as credential_cache
 from tokens.client import wecom_client
+from tokens.leases import lease_claim, lease_release
 from tokens.locks import redis_lock
 from tokens.models import Credential
 from wecom.client import CorpAPI, ProviderAPI, SuiteAPI, SuiteTicketInvalidError
@@ -35,8 +42,10 @@ log = logging.getLogger(__name__)
 
 Kind = Credential.Kind
 Owner = Provider | Suite | AuthorizedCorp
-MIN_REMAINING = 300.0  # seconds: a credential closer to expiry is never handed out
+MAX_MARGIN = 300.0  # seconds: the most a credential is kept back before it expires
+MARGIN_SHARE = 0.10  # of its lifetime, for lifetimes under 50 minutes
 RENEW_FROM = (0.70, 0.85)  # fraction of the lifetime after which it is renewed
+POLL_INTERVAL = (0.02, 0.25)  # seconds between looks at a row another process is refreshing
 CORP_KINDS = (Kind.CORP, Kind.JSAPI, Kind.AGENT_CONFIG)
 OWNER_FIELD = {Kind.SUITE: "suite", Kind.PROVIDER: "provider"}
 
@@ -53,61 +62,70 @@ class SuiteTicketError(CredentialError):
     pass
 
 
+class CredentialBusyError(CredentialError):
+    """Another process is fetching the credential for longer than a request may wait."""
+
+
 def credential_key(kind: str, owner: Owner) -> str:
+    """The row's key (by primary key, unique in this database)."""
     return f"{kind}:{owner.pk}"
 
 
-def _cache_key(key: str) -> str:
-    return f"credential:{key}"
+def cache_name(kind: str, owner: Owner) -> str:
+    """The cache's key, by WeCom's natural ids: stable across database restores."""
+    if isinstance(owner, AuthorizedCorp):
+        return f"{kind}:{owner.suite.suite_id}:{owner.corpid}"
+    if isinstance(owner, Suite):
+        return f"{kind}:{owner.suite_id}"
+    return f"{kind}:{owner.corpid}"
 
 
-def _fresh(expires_at: float | None, refresh_at: float | None, now: float) -> bool:
-    return (
-        expires_at is not None
-        and refresh_at is not None
-        and expires_at - now > MIN_REMAINING
-        and refresh_at > now
-    )
+def margin(lifetime: float) -> float:
+    """How long before expiry a credential stops being handed out. WeCom may answer a short
+    expires_in when it retires a token early; a fixed five minutes would then exceed the whole
+    lifetime and turn every use into an upstream call."""
+    return min(MAX_MARGIN, lifetime * MARGIN_SHARE)
 
 
-def _row_fresh(row: Credential, now: float) -> bool:
-    return bool(row.value) and _fresh(
-        row.expires_at.timestamp() if row.expires_at else None,
-        row.refresh_at.timestamp() if row.refresh_at else None,
-        now,
-    )
+@dataclass(frozen=True)
+class Times:
+    """When a stored credential is due for renewal, and until when it may be handed out."""
+
+    renew: float
+    usable_until: float
+
+    @classmethod
+    def of(cls, row: Credential) -> Times | None:
+        if not row.value or not (row.expires_at and row.refresh_at and row.fetched_at):
+            return None
+        expires, fetched = row.expires_at.timestamp(), row.fetched_at.timestamp()
+        return cls(row.refresh_at.timestamp(), expires - margin(expires - fetched))
+
+    def fresh(self, now: float) -> bool:
+        return now < self.renew and now < self.usable_until
+
+    def usable(self, now: float) -> bool:
+        return now < self.usable_until
 
 
-# --- the cache, which may be Redis and may be down ---------------------------------------------
+def _lease_seconds() -> float:
+    return wecom_client().transport.longest_call() + 5.0
 
 
-def _cache_read(key: str) -> tuple[str, float, float] | None:
-    try:
-        cached = cache.get(_cache_key(key))
-    except Exception as exc:  # a cache outage degrades to database reads
-        log.warning("credential cache unavailable", extra={"error": type(exc).__name__})
-        return None
-    return cached if isinstance(cached, tuple) and len(cached) == 3 else None
+def _to_datetime(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
-def _cache_write(row: Credential) -> None:
-    if not row.value or row.expires_at is None or row.refresh_at is None:
-        return
-    expires, renew = row.expires_at.timestamp(), row.refresh_at.timestamp()
-    ttl = min(renew, expires - MIN_REMAINING) - time.time()
-    if ttl <= 1:
-        return
-    try:
-        cache.set(_cache_key(row.key), (encrypt(row.value), expires, renew), timeout=int(ttl))
-    except Exception as exc:
-        log.warning("credential cache unavailable", extra={"error": type(exc).__name__})
-
-
-def _cache_forget(key: str) -> None:
-    try:
-        cache.delete(_cache_key(key))
-    except Exception as exc:
-        log.warning("credential cache unavailable", extra={"error": type(exc).__name__})
+def _remember(kind: str, owner: Owner, row: Credential) -> None:
+    times = Times.of(row)
+    if times is not None and row.expires_at is not None:
+        credential_cache.write(
+            cache_name(kind, owner),
+            row.value,
+            expires=row.expires_at.timestamp(),
+            renew=times.renew,
+            usable_until=times.usable_until,
+        )
 
 
 # --- upstream ------------------------------------------------------------------------------
@@ -167,80 +185,151 @@ def _ensure_allowed(kind: str, owner: Owner) -> None:
         )
 
 
-def _to_datetime(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=UTC)
-
-
-def _store(row: Credential, fetched: Fetched, now: float) -> None:
+def _stored_fields(fetched: Fetched, now: float) -> dict[str, Any]:
     lifetime = float(fetched.expires_in)
-    row.value = fetched.value
-    row.fetched_at = _to_datetime(now)
-    row.expires_at = _to_datetime(now + lifetime)
-    row.refresh_at = _to_datetime(now + lifetime * random.uniform(*RENEW_FROM))  # noqa: S311
-    row.refresh_scheduled_for = None
-    row.failures = 0
-    row.last_error = ""
-    row.save()
+    return {
+        "value": fetched.value,
+        "fetched_at": _to_datetime(now),
+        "expires_at": _to_datetime(now + lifetime),
+        "refresh_at": _to_datetime(now + lifetime * random.uniform(*RENEW_FROM)),  # noqa: S311
+        "refresh_scheduled_for": None,
+        "failures": 0,
+        "last_error": "",
+    }
+
+
+# --- the refresh lease ---------------------------------------------------------------------
+
+
+def _lease_claim(key: str) -> str | None:
+    return lease_claim(Credential.objects.filter(key=key), seconds=_lease_seconds())
+
+
+def _lease_release(key: str, lease: str, **fields: Any) -> bool:
+    return lease_release(Credential.objects.filter(key=key), lease, **fields)
+
+
+def _fetch(
+    kind: str, owner: Owner, key: str, lease: str, done: Callable[[Credential], bool]
+) -> Credential:
+    """Under the lease: unless the row is already ``done`` (another process stored an answer
+    between our last look and our claim), call WeCom with no transaction open and store."""
+    row = Credential.objects.get(key=key)
+    if done(row):
+        _lease_release(key, lease)
+        return row
+    now = time.time()
+    try:
+        current = type(owner).objects.get(pk=owner.pk)
+        _ensure_allowed(kind, current)
+        fetched = FETCHERS[kind](current)
+    except Exception as exc:
+        _lease_release(
+            key,
+            lease,
+            failures=F("failures") + 1,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+            refresh_scheduled_for=None,
+        )
+        raise
+    fields = _stored_fields(fetched, now)
+    if not _lease_release(key, lease, **fields):
+        # Our claim ran out and another process took over: its answer will be as good as ours.
+        Credential.objects.filter(key=key).update(**fields)
+    log.info("credential fetched", extra={"credential": key, "kind": kind})
+    return Credential.objects.get(key=key)
+
+
+def _is_fresh(row: Credential, *, since: float | None = None) -> bool:
+    """Fresh now, and (``since``) fetched no earlier than that time."""
+    times = Times.of(row)
+    if times is None or not times.fresh(time.time()):
+        return False
+    return since is None or (row.fetched_at is not None and row.fetched_at.timestamp() >= since)
+
+
+def _wait_time() -> float:
+    return float(settings.CREDENTIAL_WAIT)
 
 
 # --- the service ---------------------------------------------------------------------------
 
 
+def _row(kind: str, owner: Owner) -> Credential:
+    row, _created = Credential.objects.get_or_create(
+        key=credential_key(kind, owner), defaults={"kind": kind, _owner_field(kind): owner}
+    )
+    return row
+
+
 def credential_get(*, kind: str, owner: Owner) -> str:
-    """A usable credential value: from the cache, the database, or one upstream call."""
+    """A usable credential value: from the cache, the database, or one upstream call.
+
+    Past its renewal time but still usable, it is handed out while the first caller to notice
+    renews it; nobody waits for an upstream call unless there is no usable value at all.
+    """
     _ensure_allowed(kind, owner)
-    key = credential_key(kind, owner)
     now = time.time()
-    cached = _cache_read(key)
-    if cached is not None and _fresh(cached[1], cached[2], now):
-        return decrypt(cached[0], where="a cached credential")
-    row = Credential.objects.filter(key=key).first()
-    if row is not None and _row_fresh(row, now):
-        _cache_write(row)
+    cached = credential_cache.read(cache_name(kind, owner))
+    if cached is not None and now < cached.renew and now < cached.usable_until:
+        return cached.value
+    row = Credential.objects.filter(key=credential_key(kind, owner)).first()
+    times = Times.of(row) if row is not None else None
+    if row is not None and times is not None and times.fresh(now):
+        _remember(kind, owner, row)
         return row.value
+    if row is not None and times is not None and times.usable(now):
+        lease = _lease_claim(row.key)
+        if lease is None:
+            return row.value  # another process is renewing it
+        try:
+            renewed = _fetch(kind, owner, row.key, lease, _is_fresh)
+        except WeComError as exc:  # renewal can wait; the current value still works
+            log.warning(
+                "credential renewal failed", extra={"credential": row.key, "error": str(exc)}
+            )
+            return row.value
+        _remember(kind, owner, renewed)
+        return renewed.value
     return credential_refresh(kind=kind, owner=owner)
 
 
 def credential_refresh(*, kind: str, owner: Owner, force: bool = False) -> str:
-    """Fetch the credential unless another process just did (or always, with ``force``)."""
-    key = credential_key(kind, owner)
-    Credential.objects.get_or_create(key=key, defaults={"kind": kind, _owner_field(kind): owner})
-    failure: Exception | None = None
-    with redis_lock(key), transaction.atomic():
-        row = Credential.objects.select_for_update().get(key=key)
-        now = time.time()
-        if not force and _row_fresh(row, now):
-            value = row.value
-        else:
-            current = type(owner).objects.get(pk=owner.pk)
-            _ensure_allowed(kind, current)
-            try:
-                fetched = FETCHERS[kind](current)
-            except (WeComError, CredentialError) as exc:
-                row.failures += 1
-                row.last_error = str(exc)[:500]
-                row.refresh_scheduled_for = None
-                row.save(update_fields=["failures", "last_error", "refresh_scheduled_for"])
-                failure = exc
-            else:
-                _store(row, fetched, now)
-                value = fetched.value
-                log.info("credential fetched", extra={"credential": key, "kind": kind})
-    if failure is not None:
-        raise failure
-    _cache_write(row)
-    return value
+    """Fetch the credential unless another process just did (or always, with ``force``); when
+    another process is fetching it, wait for its answer for at most CREDENTIAL_WAIT seconds."""
+    key = _row(kind, owner).key
+    asked_at = time.time()
+    deadline = asked_at + _wait_time()
+    pause = POLL_INTERVAL[0]
+    since = asked_at if force else None
+    with redis_lock(key, timeout=_lease_seconds(), wait=_wait_time()):
+        while True:
+            row = Credential.objects.get(key=key)
+            if _is_fresh(row, since=since):
+                break
+            lease = _lease_claim(key)
+            if lease is not None:
+                row = _fetch(kind, owner, key, lease, lambda r: _is_fresh(r, since=since))
+                break
+            if time.time() + pause > deadline:
+                raise CredentialBusyError(
+                    _("Credential %(key)s is being fetched by another process.") % {"key": key}
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, POLL_INTERVAL[1])
+    _remember(kind, owner, row)
+    return row.value
 
 
 def credential_store(*, kind: str, owner: Owner, value: str, expires_in: int) -> None:
     """Keep a credential WeCom handed over with something else (get_permanent_code v1 returns
     the first corp token), saving a call."""
-    key = credential_key(kind, owner)
-    Credential.objects.get_or_create(key=key, defaults={"kind": kind, _owner_field(kind): owner})
-    with transaction.atomic():
-        row = Credential.objects.select_for_update().get(key=key)
-        _store(row, Fetched(value, expires_in), time.time())
-    _cache_write(row)
+    row = _row(kind, owner)
+    Credential.objects.filter(pk=row.pk).update(
+        **_stored_fields(Fetched(value, expires_in), time.time())
+    )
+    row.refresh_from_db()
+    _remember(kind, owner, row)
 
 
 def credential_invalidate(*, kind: str, owner: Owner, failed_value: str) -> bool:
@@ -249,26 +338,28 @@ def credential_invalidate(*, kind: str, owner: Owner, failed_value: str) -> bool
     way (it may predate the row); that costs a database read, never an upstream call.
     Returns whether it expired the row."""
     key = credential_key(kind, owner)
-    _cache_forget(key)
-    with transaction.atomic():
-        row = Credential.objects.select_for_update().filter(key=key).first()
-        now = time.time()
-        already_expired = row is None or row.expires_at is None or row.expires_at.timestamp() <= now
-        if already_expired or row.value != failed_value:
-            return False
-        row.expires_at = row.refresh_at = _to_datetime(now)
-        row.save(update_fields=["expires_at", "refresh_at", "updated_at"])
-    log.info("credential invalidated", extra={"credential": key})
-    return True
+    credential_cache.forget(cache_name(kind, owner))
+    row = Credential.objects.filter(key=key).first()
+    now = time.time()
+    if row is None or row.expires_at is None or row.expires_at.timestamp() <= now:
+        return False
+    if row.value != failed_value:
+        return False
+    expired = Credential.objects.filter(pk=row.pk, fetched_at=row.fetched_at).update(
+        expires_at=_to_datetime(now), refresh_at=_to_datetime(now)
+    )
+    if expired:
+        log.info("credential invalidated", extra={"credential": key})
+    return bool(expired)
 
 
 def corp_credentials_drop(*, corp: AuthorizedCorp) -> int:
     """Delete every credential of a corp (it cancelled)."""
-    keys = list(Credential.objects.filter(corp=corp).values_list("key", flat=True))
+    kinds = list(Credential.objects.filter(corp=corp).values_list("kind", flat=True))
     Credential.objects.filter(corp=corp).delete()
-    for key in keys:
-        _cache_forget(key)
-    return len(keys)
+    for kind in kinds:
+        credential_cache.forget(cache_name(kind, corp))
+    return len(kinds)
 
 
 def credential_refresh_by_key(key: str, *, force: bool = False) -> str:

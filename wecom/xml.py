@@ -6,6 +6,8 @@ first token: no entity of any kind (external or nested "billion laughs") is ever
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -57,8 +59,44 @@ class _FieldsBuilder:
         return self._root
 
 
+# What WeCom, or a Chinese sender in front of it, may declare; read as GB18030, their superset.
+_CHINESE = frozenset({"gbk", "gb2312", "gb18030", "cp936"})
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF-32 LE too
+_DECLARED = re.compile(rb"""\A\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def decode_document(document: bytes) -> str:
+    """The text of a document sent as UTF-8 (the default) or declared as GBK and kin.
+
+    Any other declared encoding, a UTF-16/32 byte-order mark, or bytes that are not valid in the
+    declared encoding raise MalformedXML: expat would refuse them later with a less useful error
+    (or, for a multi-byte codec it lacks, not with a ParseError at all).
+    """
+    if document.startswith(_WIDE_BOMS):
+        raise MalformedXML("only UTF-8 and GBK documents are accepted")
+    if document.startswith(codecs.BOM_UTF8):
+        document = document[len(codecs.BOM_UTF8) :]
+    declared = _DECLARED.match(document[:200])
+    name = declared.group(1).decode("ascii", "replace").strip().lower() if declared else "utf-8"
+    if name in ("utf-8", "utf8"):
+        codec = "utf-8"
+    elif name in _CHINESE:
+        codec = "gb18030"
+    else:
+        raise MalformedXML(f"unsupported encoding {name[:20]!r}: send UTF-8 or GBK")
+    try:
+        return document.decode(codec)
+    except UnicodeDecodeError:
+        raise MalformedXML(f"the document is not valid {name}") from None
+
+
 def parse_fields(document: str | bytes) -> Fields:
-    """Every child of the root element, nested elements included, as a read-only mapping."""
+    """Every child of the root element, nested elements included, as a read-only mapping.
+
+    Bytes are decoded first (``decode_document``); a str's own declaration is not consulted.
+    """
+    if isinstance(document, bytes):
+        document = decode_document(document)
     parser = DefusedXMLParser(
         target=_FieldsBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
     )

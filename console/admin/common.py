@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from tokens.refusals import refusal_for
+
 log = logging.getLogger(__name__)
 COLOURS = {"ok": "#1e7e34", "warn": "#b36b00", "bad": "#c82333", "off": "#6c757d"}
 
@@ -105,7 +107,8 @@ def confirmed_action(
                 log.warning(
                     "console action failed", extra={"action": description, "object": str(obj)}
                 )
-                failed.append(f"{obj}: {error}")
+                refusal = refusal_for(error)
+                failed.append(f"{obj}: {refusal.detail if refusal else error}")
         if done:
             modeladmin.message_user(
                 request,

@@ -36,6 +36,7 @@ from tokens.authorization import (
     corp_revoke,
 )
 from tokens.models import Credential
+from tokens.refusals import refusal_for
 from tokens.services import provider_api
 from wecom.client import WeComError
 from wecom.crypto import CallbackCryptoError, validate_encoding_aes_key
@@ -389,6 +390,11 @@ class RegisterCodeForm(forms.ModelForm):
             raise ValidationError(
                 _("WeCom refused the register code: %(error)s") % {"error": error}
             ) from None
+        except Exception as error:  # no provider token: no secret, or it does not decrypt
+            refusal = refusal_for(error)
+            if refusal is None:
+                raise
+            raise ValidationError(refusal.detail) from None
         return cleaned
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tokens.services import CorpCancelledError
-from wecom.client import WeComError
+from tokens.refusals import refusal_for
+
+log = logging.getLogger(__name__)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -29,12 +31,10 @@ def _body(detail: str, code: str, errors: Any = None) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, CorpCancelledError):
-        detail = _("Your corp's authorization of this app was cancelled.")
-        return Response(_body(detail, "authorization_cancelled"), status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, WeComError):
-        detail = _("WeCom could not complete the request. Please try again.")
-        return Response(_body(detail, "upstream_error"), status=status.HTTP_502_BAD_GATEWAY)
+    refusal = refusal_for(exc)
+    if refusal is not None:
+        log.warning("api request refused", extra={"status": refusal.status, "code": refusal.code})
+        return Response(_body(refusal.detail, refusal.code), status=refusal.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -30,12 +30,12 @@ from oauth.api.serializers import (
     SSORequestSerializer,
     SSOResponseSerializer,
 )
-from oauth.services import SignInError, api_token_issue, member_sign_in
+from oauth.services import api_token_issue, member_sign_in
 from tokens.models import Credential
 from tokens.services import credential_get
 from wecom import jssdk
 
-ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429, 502)}
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 429, 502, 503)}
 
 
 class SSOThrottle(AnonRateThrottle):
@@ -56,12 +56,7 @@ class SSOExchange(APIView):
         suite = Suite.objects.filter(suite_id=body.validated_data["suite_id"]).first()
         if suite is None:
             raise exceptions.NotFound(_("Unknown suite_id."))
-        try:
-            member = member_sign_in(suite=suite, code=body.validated_data["code"])
-        except SignInError as error:
-            return Response(
-                {"detail": error.detail, "code": "sign_in_refused"}, status=error.status
-            )
+        member = member_sign_in(suite=suite, code=body.validated_data["code"])
         token, row = api_token_issue(member=member)
         answer = {"token": token, "expires_at": row.expires_at, "member": member}
         return Response(SSOResponseSerializer(answer).data)

@@ -64,7 +64,12 @@ def test_dispatch_events_fans_out_one_task_per_event(monkeypatch):
 
 
 def test_a_changed_token_takes_effect_at_once(portal):
-    ticket = {"SuiteId": "x", "InfoType": "suite_ticket", "TimeStamp": 1, "SuiteTicket": "t"}
+    ticket = {
+        "SuiteId": portal.suite.suite_id,
+        "InfoType": "suite_ticket",
+        "TimeStamp": 1,
+        "SuiteTicket": "t",
+    }
     params, body = portal.seal(ticket)
     assert portal.post(portal.command_path, params, body).status_code == 200  # resolved, cached
     suite_upsert(

@@ -223,7 +223,7 @@ def test_a_burst_needs_an_installed_corp(wecom):
         ("app_event", {"event": "dance", "userid": "lina"}, "unknown app event"),
         ("change_contact", {"change_type": "merge_users"}, "unknown ChangeType"),
         ("change_contact", {"change_type": "delete_user", "data": {"userid": "zhangwei"}}, "admin"),
-        ("fault", {"endpoint": "user/get"}, "errcode or a delay_ms"),
+        ("fault", {"endpoint": "user/get"}, "errcode, http_status, drop"),
         (
             "register_corp",
             {"register_code": "nope", "corp_name": "x", "admin_name": "y"},

@@ -10,9 +10,14 @@ class WeComError(Exception):
 
 
 class TransportError(WeComError):
-    """The request did not get a usable answer: connection failure, timeout, non-JSON body."""
+    """The request did not get a usable answer: connection failure, timeout, non-JSON body.
+
+    ``reached`` is False only when the request surely never reached WeCom (the connection was
+    not established), so a call that spends a single-use code may be sent again.
+    """
 
     retryable = True
+    reached = True
 
 
 class WeComAPIError(WeComError):

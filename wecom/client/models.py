@@ -245,10 +245,12 @@ class PermanentCode:
     register_code_info: RegisterCodeInfo | None = None
     state: str = ""
     access_token: Credential | None = None
+    raw: Json = field(default_factory=dict, repr=False, compare=False)  # the answer as received
 
     @classmethod
     def from_json(cls, data: Json) -> PermanentCode:
         return cls(
+            raw=dict(data),
             permanent_code=str(data["permanent_code"]),
             auth_corp_info=AuthCorpInfo.from_json(data["auth_corp_info"]),
             agents=_agents(data),

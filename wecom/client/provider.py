@@ -26,6 +26,7 @@ class ProviderAPI(Scope):
             json={"auth_code": auth_code},
             secrets=(auth_code,),
             auth_param="access_token",
+            spends_code=True,
         )
 
     def get_register_code(

@@ -44,6 +44,16 @@ def parse_response(path: str, parse: Callable[[dict[str, Any]], T], data: dict[s
         raise error from None
 
 
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    params: Mapping[str, str] | None
+    json: Mapping[str, Any] | None
+    secrets: tuple[str, ...] = field(repr=False)
+    spends_code: bool
+
+
 class Scope:
     """Calls made with one token kind. A rejected token is invalidated and the call retried
     once with a fresh one (reactive refresh, SPEC §4 Credentials)."""
@@ -67,36 +77,31 @@ class Scope:
         json: Mapping[str, Any] | None = None,
         secrets: Iterable[str] = (),
         auth_param: str | None = None,
+        spends_code: bool = False,
     ) -> T:
+        """``spends_code``: see Transport.request. A rejected token spends nothing, so the call
+        with a fresh token is safe either way."""
         name = auth_param or self.auth_param
         token = self._tokens.get()
-        secret_values = tuple(secrets)
+        call = Call(method, path, params, json, tuple(secrets), spends_code)
         try:
-            data = self._request(method, path, name, token, params, json, secret_values)
+            data = self._request(call, name, token)
         except TokenInvalidError:
             self._tokens.invalidate(token)
             fresh = self._tokens.get()
             if fresh == token:
                 raise
-            data = self._request(method, path, name, fresh, params, json, secret_values)
+            data = self._request(call, name, fresh)
         return parse_response(path, parse, data)
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        name: str,
-        token: str,
-        params: Mapping[str, str] | None,
-        json: Mapping[str, Any] | None,
-        secrets: tuple[str, ...],
-    ) -> dict[str, Any]:
+    def _request(self, call: Call, name: str, token: str) -> dict[str, Any]:
         return self._transport.request(
-            method,
-            path,
-            params={**(params or {}), name: token},
-            json=json,
-            secrets=(token, *secrets),
+            call.method,
+            call.path,
+            params={**(call.params or {}), name: token},
+            json=call.json,
+            secrets=(token, *call.secrets),
+            spends_code=call.spends_code,
         )
 
 

@@ -43,6 +43,7 @@ class SuiteAPI(Scope):
             PermanentCode.from_json,
             json={"auth_code": auth_code},
             secrets=(auth_code,),
+            spends_code=True,
         )
 
     def get_auth_info(
@@ -85,6 +86,7 @@ class SuiteAPI(Scope):
             params={"code": code},
             secrets=(code,),
             auth_param="access_token" if legacy else None,
+            spends_code=True,
         )
 
     def getuserdetail3rd(self, *, user_ticket: str, legacy: bool = False) -> UserDetail:

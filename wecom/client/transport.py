@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from wecom.client.errors import TransportError, WeComError, error_for
 
@@ -29,6 +30,16 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Whether the request failed before a connection to WeCom existed (nothing was sent)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError) or not exc.args:
+        return False
+    reason = getattr(exc.args[0], "reason", None)  # urllib3's MaxRetryError names the cause
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError | NameResolutionError)
 
 
 class Transport:
@@ -56,6 +67,13 @@ class Transport:
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
 
+    def longest_call(self) -> float:
+        """Seconds one ``request`` may take with every retry and backoff (each read's timeout
+        bounds the wait between bytes, so a lock held across a call must last this long)."""
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2
+        backoff = sum(self.backoff * 2**attempt for attempt in range(self.max_retries))
+        return (self.max_retries + 1) * (connect + read) + backoff
+
     def request(
         self,
         method: str,
@@ -64,14 +82,21 @@ class Transport:
         params: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
         secrets: Iterable[str] = (),
+        spends_code: bool = False,
     ) -> dict[str, Any]:
-        """Call ``path`` (relative to /cgi-bin/) and return the JSON body of a success."""
+        """Call ``path`` (relative to /cgi-bin/) and return the JSON body of a success.
+
+        ``spends_code``: the call uses up a single-use code (auth_code, OAuth code). It is sent
+        again only if the first try surely never reached WeCom; after a timeout or a reset
+        mid-answer WeCom may have spent the code, and a retry would only get 40029 back.
+        """
         secret_values = tuple(s for s in secrets if s)
         for attempt in range(self.max_retries + 1):
             try:
                 return self._once(method, path, params, json, secret_values, attempt)
             except WeComError as exc:
-                if not exc.retryable or attempt == self.max_retries:
+                spent = spends_code and getattr(exc, "reached", True)
+                if not exc.retryable or spent or attempt == self.max_retries:
                     raise
                 delay = self.backoff * (2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
                 log.warning(
@@ -97,7 +122,9 @@ class Transport:
             )
         except requests.RequestException as exc:
             # The exception text embeds the URL and its token: keep only the type.
-            raise TransportError(f"{path}: {type(exc).__name__}") from None
+            error = TransportError(f"{path}: {type(exc).__name__}")
+            error.reached = not _never_connected(exc)
+            raise error from None
         elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         if response.status_code != 200:
             error = TransportError(f"{path}: HTTP {response.status_code}")
