@@ -126,7 +126,7 @@ def get_suite_token(call: Call) -> dict[str, Any]:
     if not call.sandbox.ticket_is_valid(suite_id, ticket):
         raise ApiError(40085, "invalid suite_ticket")
     credential = call.sandbox.issue_credential("suite", (suite_id,))
-    return {"suite_access_token": credential.value, "expires_in": 7200}
+    return {"suite_access_token": credential.value, "expires_in": call.sandbox.token_lifetime}
 
 
 # --- suite_access_token endpoints --------------------------------------------------------------
@@ -229,7 +229,7 @@ def _permanent_code(call: Call, *, full: bool) -> dict[str, Any]:
     if full:
         token = call.sandbox.issue_credential("corp", (call.suite_id, corp.corpid))
         answer.update(_auth_info(call, authorization, corp))
-        answer.update(access_token=token.value, expires_in=7200)
+        answer.update(access_token=token.value, expires_in=call.sandbox.token_lifetime)
     return answer
 
 
@@ -259,7 +259,7 @@ def get_auth_info(call: Call) -> dict[str, Any]:
 def get_corp_token(call: Call) -> dict[str, Any]:
     authorization, corp = _authorized(call)
     token = call.sandbox.issue_credential("corp", (authorization.suite_id, corp.corpid))
-    return {"access_token": token.value, "expires_in": 7200}
+    return {"access_token": token.value, "expires_in": call.sandbox.token_lifetime}
 
 
 def _admins(call: Call, suite_id: str, corp: Corp) -> dict[str, Any]:
@@ -461,7 +461,7 @@ def _ticket(call: Call, kind: str) -> dict[str, Any]:
     call.authorization()
     assert call.credential is not None
     credential = call.sandbox.issue_credential(kind, call.credential.owner)
-    return {"ticket": credential.value, "expires_in": 7200}
+    return {"ticket": credential.value, "expires_in": call.sandbox.token_lifetime}
 
 
 def get_jsapi_ticket(call: Call) -> dict[str, Any]:

@@ -178,6 +178,16 @@ def clear_faults(life: Lifecycle, data: Data) -> dict[str, Any]:
     return {"faults": 0}
 
 
+def token_lifetime(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """Tokens and tickets issued from now on last ``seconds`` (WeCom shortens the lifetime
+    when it retires tokens early)."""
+    seconds = _int(data, "seconds")
+    if not 60 <= seconds <= 7200:
+        raise LifecycleError("seconds must be between 60 and 7200")
+    life.sandbox.token_lifetime = seconds
+    return {"seconds": seconds}
+
+
 def rate_limit(life: Lifecycle, data: Data) -> dict[str, Any]:
     life.sandbox.rate_limit = _int(data, "per_minute")
     return {"per_minute": life.sandbox.rate_limit}
@@ -221,6 +231,7 @@ ACTIONS: dict[str, Action] = {
     "fault": fault,
     "clear_faults": clear_faults,
     "rate_limit": rate_limit,
+    "token_lifetime": token_lifetime,
     "advance_clock": advance_clock,
     "revoke_tokens": revoke_tokens,
     "reset_logs": reset_logs,
@@ -280,5 +291,6 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
             "faults": [vars(f) for f in sandbox.faults if f.remaining > 0],
             "in_flight": {path: n for path, n in sandbox.in_flight.items() if n > 0},
             "rate_limit": sandbox.rate_limit,
+            "token_lifetime": sandbox.token_lifetime,
             "clock_offset": sandbox.clock_offset,
         }

@@ -117,6 +117,7 @@ class Sandbox:
     register_codes: dict[str, RegisterCode] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     rate_limit: int = DEFAULT_RATE_LIMIT
+    token_lifetime: int = TOKEN_LIFETIME  # shorter when WeCom retires tokens early
     rate_counts: Counter[tuple[str, str, int]] = field(default_factory=Counter)
     calls: list[dict[str, Any]] = field(default_factory=list)
     in_flight: Counter[str] = field(default_factory=Counter)  # endpoint → calls being answered
@@ -173,8 +174,9 @@ class Sandbox:
     # --- credentials -----------------------------------------------------------------------
 
     def issue_credential(
-        self, kind: str, owner: tuple[str, ...], lifetime: int = TOKEN_LIFETIME
+        self, kind: str, owner: tuple[str, ...], lifetime: int | None = None
     ) -> Credential:
+        lifetime = self.token_lifetime if lifetime is None else lifetime
         credential = Credential(self.new_secret(48), kind, owner, self.now() + lifetime)
         self.credentials[credential.value] = credential
         return credential
