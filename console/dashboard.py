@@ -13,7 +13,7 @@ from django.utils import timezone
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp
 from corps.selectors import suites_with_stale_tickets
-from tokens.models import Credential
+from tokens.models import AuthCodeExchange, Credential
 
 DAYS = 30
 
@@ -61,6 +61,11 @@ def dashboard() -> dict[str, Any]:
         "failing_credentials": list(failing.order_by("-failures")[:10]),
         "failing_credentials_total": failing.count(),
         "failed_events": CallbackEvent.objects.filter(status=CallbackEvent.Status.FAILED).count(),
+        "lost_installs": list(
+            AuthCodeExchange.objects.filter(status=AuthCodeExchange.Status.LOST)
+            .select_related("suite")
+            .order_by("-created_at")[:10]
+        ),
         "installs_chart": _daily(_per_day(AuthorizedCorp.objects, "installed_at", since), today),
         "events_chart": _daily(_per_day(CallbackEvent.objects, "received_at", since), today),
     }

@@ -5,7 +5,9 @@
 - A PostgreSQL connection dies in the middle of storing a callback: 503, no partial row, and
   WeCom's (the sandbox's) redelivery is stored and processed once.
 - A burst of 2,000 callbacks over 200 corps with 5% redeliveries: each processed exactly once.
-- A worker killed with SIGKILL while handling create_auth: after a restart the corp exists once.
+- A worker killed with SIGKILL while handling create_auth, before the code is exchanged, and
+  after WeCom answered the exchange but before the corp is built: after a restart the corp
+  exists once and the code was spent once.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from callbacks.models import CallbackEvent
 from callbacks.signals import app_event
 from corps.models import AuthorizedCorp
 from isvportal.celery import app as celery_app
-from tokens.models import Credential
+from tokens.models import AuthCodeExchange, Credential
 from tokens.services import credential_get
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,7 +182,10 @@ def test_a_burst_of_2000_callbacks_with_redeliveries_is_processed_exactly_once(p
     assert len(heard) == 2000 and len(set(heard)) == 2000
 
 
-def test_a_worker_killed_while_installing_leaves_one_corp_after_restart(portal, broker, settings):
+@pytest.fixture
+def workers(portal, broker, settings):
+    """Start real Celery workers (solo pool, Redis broker, PostgreSQL) against the sandbox;
+    each is killed and the broker emptied after the test."""
     needs_postgres()
     if not os.environ.get("REDIS_URL"):
         pytest.skip("this drill runs a worker against the Redis broker")
@@ -194,9 +199,10 @@ def test_a_worker_killed_while_installing_leaves_one_corp_after_restart(portal, 
         "CALLBACK_CLAIM_LEASE": "2",
         "LOG_LEVEL": "WARNING",
     }
+    started: list[subprocess.Popen[bytes]] = []
 
-    def start_worker():
-        return subprocess.Popen(
+    def start_worker() -> subprocess.Popen[bytes]:
+        worker = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -215,49 +221,88 @@ def test_a_worker_killed_while_installing_leaves_one_corp_after_restart(portal, 
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        started.append(worker)
+        return worker
 
+    yield start_worker
+    for worker in started:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+    flush = [
+        sys.executable,
+        "-c",
+        f"import redis; redis.Redis.from_url({os.environ['REDIS_URL']!r}).flushdb()",
+    ]
+    subprocess.run(flush, check=False)
+
+
+def wait_for(condition, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def kill_then_resume(workers, event: CallbackEvent, first) -> None:
+    """SIGKILL the worker now, restart one once its claim expired, and wait for the event."""
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(10)
+    time.sleep(2.5)  # the dead worker's claim expires (CALLBACK_CLAIM_LEASE=2)
+    workers()
+    assert tasks.requeue_stalled_events() == 1
+    wait_for(
+        lambda: CallbackEvent.objects.get(pk=event.pk).status == "processed",
+        "the restarted worker did not finish the install",
+        timeout=60,
+    )
+
+
+def test_a_worker_killed_while_installing_leaves_one_corp_after_restart(portal, workers):
     Credential.objects.filter(kind="suite").delete()  # the worker must fetch a suite token first
     portal.wecom.action("fault", endpoint="service/get_suite_token", count=1, delay_ms=6000)
-    first = start_worker()
-    try:
-        result = portal.wecom.action(
-            "create_auth", suite_id=portal.suite.suite_id, corpid=portal.wecom.corps[2]
-        )
-        assert result["push"]["ok"]
-        event = CallbackEvent.objects.get(kind="create_auth")
-        deadline = time.monotonic() + 30
-        while CallbackEvent.objects.get(pk=event.pk).status != "processing":
-            assert time.monotonic() < deadline, "the worker never claimed the event"
-            time.sleep(0.1)
-        os.killpg(first.pid, signal.SIGKILL)  # mid-task: inside the install, before the exchange
-        first.wait(10)
-        assert not AuthorizedCorp.objects.exists()
-        time.sleep(2.5)  # the dead worker's claim expires (CALLBACK_CLAIM_LEASE=2)
-        second = start_worker()
-        try:
-            assert tasks.requeue_stalled_events() == 1
-            deadline = time.monotonic() + 60
-            while not AuthorizedCorp.objects.exists():
-                assert time.monotonic() < deadline, "the restarted worker did not install the corp"
-                time.sleep(0.2)
-            deadline = time.monotonic() + 30
-            while CallbackEvent.objects.get(pk=event.pk).status != "processed":
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
-        finally:
-            os.killpg(second.pid, signal.SIGTERM)
-            second.wait(30)
-    finally:
-        if first.poll() is None:
-            os.killpg(first.pid, signal.SIGKILL)
-        flush = [
-            sys.executable,
-            "-c",
-            f"import redis; redis.Redis.from_url({os.environ['REDIS_URL']!r}).flushdb()",
-        ]
-        subprocess.run(flush, check=False)
-    assert AuthorizedCorp.objects.count() == 1
-    assert (
-        len([c for c in portal.wecom.calls("service/get_permanent_code") if c["errcode"] == 0]) == 1
+    first = workers()
+    result = portal.wecom.action(
+        "create_auth", suite_id=portal.suite.suite_id, corpid=portal.wecom.corps[2]
     )
-    assert CallbackEvent.objects.get(kind="create_auth").attempts == 2
+    assert result["push"]["ok"]
+    event = CallbackEvent.objects.get(kind="create_auth")
+    wait_for(
+        lambda: CallbackEvent.objects.get(pk=event.pk).status == "processing",
+        "the worker never claimed the event",
+    )
+    assert not AuthorizedCorp.objects.exists()  # inside the install, before the exchange
+    kill_then_resume(workers, event, first)
+    assert AuthorizedCorp.objects.count() == 1
+    answered = [c for c in portal.wecom.calls("service/get_permanent_code") if c["errcode"] == 0]
+    assert len(answered) == 1
+    # The dead worker's suite-token lease runs out only after the longest call it covered
+    # (about a minute), so the restarted worker may retry the event a few times before then.
+    assert CallbackEvent.objects.get(kind="create_auth").attempts >= 2
+
+
+def test_a_worker_killed_after_the_code_was_answered_resumes_from_the_answer(portal, workers):
+    """The window that used to lose the customer: WeCom has answered get_permanent_code (the
+    code is spent) and the corp is not built yet. The sandbox holds the admin-list call that
+    comes next, and shows it in flight, so the kill lands inside that window."""
+    portal.wecom.action("fault", endpoint="service/get_admin_list", count=1, delay_ms=8000)
+    first = workers()
+    result = portal.wecom.action(
+        "create_auth", suite_id=portal.suite.suite_id, corpid=portal.wecom.corps[2]
+    )
+    assert result["push"]["ok"]
+    event = CallbackEvent.objects.get(kind="create_auth")
+    wait_for(
+        lambda: portal.wecom.state()["in_flight"].get("service/get_admin_list", 0) > 0,
+        "the worker never got past get_permanent_code",
+    )
+    assert [c["errcode"] for c in portal.wecom.calls("service/get_permanent_code")] == [0]
+    assert AuthCodeExchange.objects.get().status == AuthCodeExchange.Status.ANSWERED
+    assert not AuthorizedCorp.objects.exists()
+    kill_then_resume(workers, event, first)
+    assert AuthorizedCorp.objects.count() == 1
+    assert len(portal.wecom.calls("service/get_permanent_code")) == 1  # never spent twice
+    assert AuthCodeExchange.objects.get().status == AuthCodeExchange.Status.INSTALLED

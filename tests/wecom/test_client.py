@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from wecom.client import (
     AuthorizationInvalidError,
@@ -793,6 +794,77 @@ class TestRetries:
         reply(http, "GET", "get_jsapi_ticket", {"ticket": "t", "expires_in": 1})
         corp(client).get_jsapi_ticket()
         assert seen == [(1.0, 2.0)]
+
+
+def never_connected() -> requests.ConnectionError:
+    """What requests raises when the TCP connection could not even be made."""
+    cause = NewConnectionError(None, "Failed to establish a new connection: refused")  # type: ignore[arg-type]  # no pool needed
+    return requests.ConnectionError(MaxRetryError(None, "/cgi-bin/x", cause))  # type: ignore[arg-type]
+
+
+SPENDING_CALLS = {
+    "get_permanent_code": (
+        "POST",
+        "service/get_permanent_code",
+        lambda c: suite(c).get_permanent_code(auth_code="CODE"),
+        PERMANENT_CODE_V1,
+    ),
+    "getuserinfo3rd": (
+        "GET",
+        "service/auth/getuserinfo3rd",
+        lambda c: suite(c).getuserinfo3rd(code="CODE"),
+        {"errcode": 0, "corpid": "ww", "userid": "u", "open_userid": "o"},
+    ),
+    "get_login_info": (
+        "POST",
+        "service/get_login_info",
+        lambda c: provider(c).get_login_info(auth_code="CODE"),
+        {"errcode": 0, "usertype": 1, "user_info": {"userid": "u"}, "corp_info": {"corpid": "w"}},
+    ),
+}
+
+
+class TestCallsThatSpendACode:
+    """A single-use code may be spent by any try that reached WeCom, so only a try that surely
+    never connected is sent again; a second try would only get 40029 back."""
+
+    @pytest.mark.parametrize("call", list(SPENDING_CALLS))
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            requests.ReadTimeout("read timed out"),
+            requests.exceptions.ChunkedEncodingError("connection broken mid-answer"),
+            requests.ConnectionError(ProtocolError("Connection aborted.")),
+        ],
+        ids=["read timeout", "cut mid-answer", "reset after sending"],
+    )
+    def test_a_try_that_may_have_reached_wecom_is_not_repeated(self, client, http, call, failure):
+        method, path, make, _answer = SPENDING_CALLS[call]
+        http.add(method, f"{API}/cgi-bin/{path}", body=failure)
+        with pytest.raises(TransportError) as raised:
+            make(client)
+        assert raised.value.reached
+        assert len(http.calls) == 1
+
+    @pytest.mark.parametrize("call", list(SPENDING_CALLS))
+    def test_a_try_that_never_connected_is_repeated(self, client, http, delays, call):
+        method, path, make, answer = SPENDING_CALLS[call]
+        http.add(method, f"{API}/cgi-bin/{path}", body=never_connected())
+        http.add(method, f"{API}/cgi-bin/{path}", json=answer)
+        make(client)
+        assert len(http.calls) == 2 and len(delays) == 1
+
+    def test_system_busy_is_not_repeated_either(self, client, http):
+        reply(http, "POST", "service/get_permanent_code", {"errcode": -1, "errmsg": "busy"})
+        with pytest.raises(SystemBusyError):
+            suite(client).get_permanent_code(auth_code="CODE")
+        assert len(http.calls) == 1
+
+    def test_other_calls_still_retry_a_timeout(self, client, http):
+        http.add("GET", f"{API}/cgi-bin/get_jsapi_ticket", body=requests.ReadTimeout("slow"))
+        with pytest.raises(TransportError):
+            corp(client).get_jsapi_ticket()
+        assert len(http.calls) == 4
 
 
 class RotatingTokens:
