@@ -13,8 +13,8 @@ from corps.contacts import (
     corp_admins_set,
     department_delete,
     department_upsert,
+    member_change_apply,
     member_delete,
-    member_upsert,
 )
 from corps.models import AuthorizedCorp
 from corps.services import register_code_link, suite_ticket_store
@@ -71,12 +71,17 @@ def on_cancel_auth(record: CallbackEvent, event: ev.CancelAuth) -> None:
         corp_revoke(corp=corp)
 
 
+def _changed_at(event: ev.ContactEvent) -> datetime:
+    return datetime.fromtimestamp(event.timestamp, UTC)
+
+
 def on_user_changed(record: CallbackEvent, event: ev.UserEvent) -> None:
     if corp := _tenant(record, event.auth_corpid):
         new_userid = getattr(event, "new_userid", None)
-        member_upsert(
+        member_change_apply(
             corp=corp,
             open_userid=event.open_userid or event.userid,
+            changed_at=_changed_at(event),
             userid=new_userid or event.userid,
             name=event.name,
             avatar=event.avatar,
@@ -89,7 +94,11 @@ def on_user_changed(record: CallbackEvent, event: ev.UserEvent) -> None:
 
 def on_user_deleted(record: CallbackEvent, event: ev.UserDeleted) -> None:
     if corp := _tenant(record, event.auth_corpid):
-        member_delete(corp=corp, open_userid=event.open_userid or event.userid)
+        member_delete(
+            corp=corp,
+            open_userid=event.open_userid or event.userid,
+            changed_at=_changed_at(event),
+        )
 
 
 def on_party_changed(record: CallbackEvent, event: ev.PartyCreated | ev.PartyUpdated) -> None:

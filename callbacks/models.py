@@ -41,6 +41,7 @@ class CallbackEvent(models.Model):
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from callbacks.dispatch import dispatcher
 from callbacks.handlers import HANDLERS, IGNORED
@@ -84,35 +86,68 @@ def _claim(event_id: int, now: datetime) -> bool:
     )
 
 
+def _finish(event_id: int, claimed_at: datetime, **fields: object) -> bool:
+    """Record the outcome, if the claim is still ours: a worker whose lease ran out (and whose
+    event another worker claimed since) must not overwrite that worker's result."""
+    mine = CallbackEvent.objects.filter(
+        pk=event_id, status=Status.PROCESSING, claimed_at=claimed_at
+    ).update(**fields)
+    if not mine:
+        log.warning("callback claim lost", extra={"event_id": event_id})
+    return bool(mine)
+
+
 def event_process(*, event_id: int) -> bool:
     """Run the event's handler once it is claimed; returns whether this call processed it.
 
     The claim is a conditional UPDATE, so two deliveries of the task cannot both run it; the
     claim of a worker that died expires after CALLBACK_CLAIM_LEASE. Failures are recorded on the
-    row and raised.
+    row (with the traceback) and raised.
     """
-    if not _claim(event_id, timezone.now()):
+    claimed_at = timezone.now()
+    if not _claim(event_id, claimed_at):
         return False
     record = CallbackEvent.objects.select_related("suite", "provider", "corp").get(pk=event_id)
     try:
         event = parse_event(record.xml)
         HANDLERS[type(event)](record, event)
     except Exception as exc:
-        CallbackEvent.objects.filter(pk=event_id).update(
-            status=Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        _finish(
+            event_id,
+            claimed_at,
+            status=Status.FAILED,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            traceback=traceback.format_exc()[-8000:],
         )
         log.warning(
             "callback event failed",
             extra={"event_id": event_id, "kind": record.kind, "error": type(exc).__name__},
         )
         raise
-    CallbackEvent.objects.filter(pk=event_id).update(
-        status=Status.PROCESSED, processed_at=timezone.now(), last_error=""
+    return _finish(
+        event_id,
+        claimed_at,
+        status=Status.PROCESSED,
+        processed_at=timezone.now(),
+        last_error="",
+        traceback="",
     )
-    return True
+
+
+class EventBusyError(Exception):
+    """The event is being processed right now; replaying it could run its handler twice."""
 
 
 def event_replay(*, event: CallbackEvent) -> None:
-    """Process a stored event again (console action). Handlers are idempotent."""
-    CallbackEvent.objects.filter(pk=event.pk).update(status=Status.RECEIVED, claimed_at=None)
+    """Process a stored event again (console action). Handlers are idempotent, but an event a
+    worker is processing right now (its claim still valid) is refused."""
+    now = timezone.now()
+    replayable = ~Q(status=Status.PROCESSING) | Q(claimed_at__lt=claim_expired_before(now))
+    reset = (
+        CallbackEvent.objects.filter(pk=event.pk)
+        .filter(replayable)
+        .update(status=Status.RECEIVED, claimed_at=None)
+    )
+    if not reset:
+        raise EventBusyError(_("Event %(id)s is being processed right now.") % {"id": event.pk})
     transaction.on_commit(lambda: dispatcher.submit(event.pk), robust=True)

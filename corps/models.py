@@ -189,6 +189,12 @@ class Member(models.Model):
     departments = models.JSONField(_("departments"), default=list, blank=True)
     status = models.PositiveSmallIntegerField(_("status"), default=1)
     is_admin = models.BooleanField(_("app admin"), default=False)
+    changed_at = models.DateTimeField(
+        _("changed in WeCom"),
+        null=True,
+        blank=True,
+        help_text=_("WeCom's time of the newest change applied; older changes are ignored."),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -212,6 +218,25 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.open_userid
+
+
+class MemberTombstone(models.Model):
+    """A member WeCom said was deleted, and when: a change older than that arriving late (out
+    of order, or redelivered) must not bring the member back."""
+
+    corp = models.ForeignKey(AuthorizedCorp, on_delete=models.CASCADE, related_name="+")
+    open_userid = models.CharField(_("open_userid"), max_length=64)
+    deleted_at = models.DateTimeField(_("deleted in WeCom"))
+
+    class Meta:
+        verbose_name = _("deleted member")
+        verbose_name_plural = _("deleted members")
+        constraints = [
+            models.UniqueConstraint(fields=["corp", "open_userid"], name="member_tombstone_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.open_userid
 
 
 class RegisterCode(models.Model):

@@ -164,6 +164,7 @@ def corp_contacts_sync(*, corp: AuthorizedCorp) -> tuple[int, int]:
     """Pull the corp's departments and members (what the app may see) into the mirror;
     returns (departments, members). After an install, and from the console."""
     api = corp_api(corp)
+    as_of = timezone.now().replace(microsecond=0)
     departments = api.department_list()
     root = min((d.id for d in departments), default=1)
     users = api.user_list(department_id=root, fetch_child=True)
@@ -186,6 +187,7 @@ def corp_contacts_sync(*, corp: AuthorizedCorp) -> tuple[int, int]:
             }
             for u in users
         ],
+        as_of=as_of,
     )
     log.info(
         "contacts synced",

@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from wecom.events import Event
 
 ID_MAX_LENGTH = 64  # corpid, suite_id, userid, open_userid: WeCom's ids are at most 64 bytes
-INT_MAX = 2**31 - 1  # department, tag and agent ids, gender, status: 32-bit in WeCom and here
+# Department, tag and agent ids and orders are 32-bit in WeCom (orders unsigned, up to 2**32).
+INT_RANGE = (-(2**31), 2**32 - 1)
+SMALL_FIELDS = frozenset({"gender", "status"})  # small enumerations
+SMALL_RANGE = (0, 32767)
 TIMESTAMP_FIELDS = frozenset({"timestamp", "create_time"})
 ID_FIELDS = frozenset(
     {
@@ -66,7 +69,8 @@ def value_problem(name: str, value: object) -> str | None:
     listed = value if name in ID_LIST_FIELDS and isinstance(value, tuple) else ()
     if not all(isinstance(item, str) and plausible_id(item) for item in listed):
         return f"{name} holds an implausible id"
-    if any(not -INT_MAX <= number <= INT_MAX for number in _ints(value)):
+    low, high = SMALL_RANGE if name in SMALL_FIELDS else INT_RANGE
+    if any(not low <= number <= high for number in _ints(value)):
         return f"{name} is out of range"
     return None
 

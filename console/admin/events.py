@@ -48,6 +48,7 @@ class CallbackEventAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "last_error",
+        "traceback",
         "corp",
         "corpid",
         "suite",

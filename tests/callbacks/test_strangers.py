@@ -114,6 +114,12 @@ SIGNED_CASES = {
     "a department id past 32 bits": lambda p: contact_change(
         p, ChangeType="create_party", Id=2**40, Name="x"
     ),
+    "a negative gender": lambda p: contact_change(
+        p, ChangeType="update_user", UserID="lina", Gender=-1
+    ),
+    "a status past a small integer": lambda p: contact_change(
+        p, ChangeType="update_user", UserID="lina", Status=70000
+    ),
     "a suite_ticket from the future": lambda p: ticket(p, TimeStamp=int(time.time()) + 3600),
     "a TimeStamp of 2**63": lambda p: ticket(p, TimeStamp=2**63),
     "a negative TimeStamp": lambda p: ticket(p, TimeStamp=-5),
