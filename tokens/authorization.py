@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from corps.contacts import contacts_replace, corp_admins_set
 from corps.models import AuthorizedCorp, Suite
 from corps.services import corp_auth_info_update, corp_authorize, corp_cancel, register_code_link
-from tokens.client import wecom_client
-from tokens.leases import lease_claim, lease_release
+from tokens.leases import LEASE_SECONDS, lease_claim, lease_kept, lease_release
 from tokens.models import AuthCodeExchange, Credential
 from tokens.services import (
     CredentialBusyError,
@@ -62,7 +61,7 @@ def corp_install_by_auth_code(*, suite: Suite, auth_code: str) -> AuthorizedCorp
             return _corp_build(exchange)
         if exchange.status == AuthCodeExchange.Status.LOST:
             raise InstallAnswerLostError(exchange.error)
-        lease = lease_claim(rows, seconds=wecom_client().transport.longest_call() + 5)
+        lease = lease_claim(rows, seconds=LEASE_SECONDS)
         if lease is not None:
             claimed = rows.get()  # another arrival may have been answered since our look
             if claimed.status == AuthCodeExchange.Status.PENDING and claimed.corp_id is None:
@@ -82,7 +81,8 @@ def _exchange(
     """Spend the code (under the lease) and commit the answer before anything else."""
     rows.update(sent_at=timezone.now())
     try:
-        result = suite_api(suite).get_permanent_code(auth_code=auth_code)
+        with lease_kept(rows, lease, seconds=LEASE_SECONDS):
+            result = suite_api(suite).get_permanent_code(auth_code=auth_code)
     except InvalidCodeError as error:
         if not sent_before:
             lease_release(rows, lease, error=str(error)[:500])

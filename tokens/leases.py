@@ -1,17 +1,24 @@
 """A row-level lease: one process at a time does a slow thing (an upstream call) for a row,
 without holding a database lock or transaction while it does.
 
-A claim is one conditional UPDATE, so it is atomic on PostgreSQL and SQLite alike; a claim whose
-holder died simply runs out. The row needs ``lease_until`` and ``lease_token`` fields.
+A claim is one conditional UPDATE, so it is atomic on PostgreSQL and SQLite alike; the holder
+keeps it alive while it works (``lease_kept``), and the claim of a holder that died runs out
+within LEASE_SECONDS. The row needs ``lease_until`` and ``lease_token`` fields.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import Q, QuerySet
+
+LEASE_SECONDS = 15.0
 
 
 def lease_claim(rows: QuerySet[Any], *, seconds: float) -> str | None:
@@ -27,3 +34,30 @@ def lease_claim(rows: QuerySet[Any], *, seconds: float) -> str | None:
 def lease_release(rows: QuerySet[Any], token: str, **fields: Any) -> bool:
     """Write ``fields`` and end the lease, if it is still ours; returns whether it was."""
     return bool(rows.filter(lease_token=token).update(lease_until=None, lease_token="", **fields))
+
+
+@contextmanager
+def lease_kept(rows: QuerySet[Any], token: str, *, seconds: float) -> Iterator[None]:
+    """Extend the lease every third of its length while the block runs.
+
+    So a lease can be short, and a holder that dies frees it within ``seconds``, yet last as
+    long as a slow upstream call with its retries. The beat runs in a thread of its own, with a
+    database connection of its own, closed when the block ends.
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(seconds / 3):
+                until = datetime.now(tz=UTC) + timedelta(seconds=seconds)
+                rows.filter(lease_token=token).update(lease_until=until)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name="lease-beat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -5,9 +5,10 @@ upstream. Fetching is single-flight without holding a database lock across the c
 claims the row's refresh lease with one conditional UPDATE, calls WeCom with no transaction open,
 and stores the answer; the others wait for that answer (on the Redis lock when Redis is there,
 else by polling the row for at most CREDENTIAL_WAIT seconds, then 503 ``credential_busy``). The
-lease, like the Redis lock, lasts as long as the slowest call with its retries, and a crashed
-holder's lease simply runs out. SQLite's write lock is therefore held for milliseconds, never for
-an upstream call, so callbacks keep being stored while a token is fetched.
+holder keeps its lease alive while it calls, so a slow call keeps it however long it takes,
+and the lease of a holder that crashed runs out within 15 seconds. SQLite's write lock is
+therefore held for milliseconds, never for an upstream call, so callbacks keep being stored
+while a token is fetched.
 
 A credential is renewed from 70–85% of its lifetime (jittered per credential) and is not handed
 out in its last tenth, or last five minutes for WeCom's usual two-hour lifetimes; between its
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from corps.models import AuthorizedCorp, Provider, Suite
 from tokens import cache as credential_cache
 from tokens.client import wecom_client
-from tokens.leases import lease_claim, lease_release
+from tokens.leases import LEASE_SECONDS, lease_claim, lease_kept, lease_release
 from tokens.locks import redis_lock
 from tokens.models import Credential
 from wecom.client import CorpAPI, ProviderAPI, SuiteAPI, SuiteTicketInvalidError
@@ -108,7 +109,9 @@ class Times:
         return now < self.usable_until
 
 
-def _lease_seconds() -> float:
+def _lock_seconds() -> float:
+    """The Redis lock outlives the slowest fetch with its retries; waiters stop waiting for it
+    after CREDENTIAL_WAIT and fall back to the row's lease anyway."""
     return wecom_client().transport.longest_call() + 5.0
 
 
@@ -202,7 +205,7 @@ def _stored_fields(fetched: Fetched, now: float) -> dict[str, Any]:
 
 
 def _lease_claim(key: str) -> str | None:
-    return lease_claim(Credential.objects.filter(key=key), seconds=_lease_seconds())
+    return lease_claim(Credential.objects.filter(key=key), seconds=LEASE_SECONDS)
 
 
 def _lease_release(key: str, lease: str, **fields: Any) -> bool:
@@ -222,7 +225,8 @@ def _fetch(
     try:
         current = type(owner).objects.get(pk=owner.pk)
         _ensure_allowed(kind, current)
-        fetched = FETCHERS[kind](current)
+        with lease_kept(Credential.objects.filter(key=key), lease, seconds=LEASE_SECONDS):
+            fetched = FETCHERS[kind](current)
     except Exception as exc:
         _lease_release(
             key,
@@ -302,7 +306,7 @@ def credential_refresh(*, kind: str, owner: Owner, force: bool = False) -> str:
     deadline = asked_at + _wait_time()
     pause = POLL_INTERVAL[0]
     since = asked_at if force else None
-    with redis_lock(key, timeout=_lease_seconds(), wait=_wait_time()):
+    with redis_lock(key, timeout=_lock_seconds(), wait=_wait_time()):
         while True:
             row = Credential.objects.get(key=key)
             if _is_fresh(row, since=since):

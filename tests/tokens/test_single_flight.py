@@ -132,3 +132,22 @@ def test_a_240_second_lifetime_is_renewed_before_it_runs_out(isv, time_machine):
     fetches = len(isv.wecom.calls("service/get_corp_token"))
     assert 3 <= fetches <= 4  # renewed every 168–204 s, not 108 times
     assert len(values) == fetches
+
+
+def test_a_fetch_slower_than_the_lease_keeps_it_alive(portal, settings, monkeypatch):
+    """The holder extends its lease while WeCom is slow, so a waiter does not take over and
+    fetch a second time; it gets the holder's answer."""
+    monkeypatch.setattr("tokens.services.LEASE_SECONDS", 1.5)
+    settings.WECOM_READ_TIMEOUT = 30
+    settings.CREDENTIAL_WAIT = 10
+    corp = portal.install(0)
+    forget([Kind.CORP])
+    portal.wecom.reset_logs()
+    portal.wecom.action("fault", endpoint="service/get_corp_token", delay_ms=4_000)
+    first, answers = in_thread(lambda: credential_get(kind=Kind.CORP, owner=corp))
+    wait_until(lambda: in_flight(portal.wecom, "service/get_corp_token"))
+    second = credential_get(kind=Kind.CORP, owner=corp)  # waits past three lease lengths
+    first.join(30)
+    print("CALLS", portal.wecom.calls("service/get_corp_token"), answers, second)
+    assert answers == [second]
+    assert len(portal.wecom.calls("service/get_corp_token")) == 1
