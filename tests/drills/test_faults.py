@@ -327,15 +327,20 @@ def kill_then_resume(workers, event: CallbackEvent, first) -> None:
     )
 
 
-def test_a_worker_killed_while_installing_leaves_one_corp_after_restart(portal, workers):
-    Credential.objects.filter(kind="suite").delete()  # the worker must fetch a suite token first
-    portal.wecom.action("fault", endpoint="service/get_suite_token", count=1, delay_ms=6000)
-    first = workers()
+def pushed_install(portal) -> CallbackEvent:
+    """WeCom pushes create_auth for the third demo corp; the stored event."""
     result = portal.wecom.action(
         "create_auth", suite_id=portal.suite.suite_id, corpid=portal.wecom.corps[2]
     )
     assert result["push"]["ok"]
-    event = CallbackEvent.objects.get(kind="create_auth")
+    return CallbackEvent.objects.get(kind="create_auth")
+
+
+def test_a_worker_killed_while_installing_leaves_one_corp_after_restart(portal, workers):
+    Credential.objects.filter(kind="suite").delete()  # the worker must fetch a suite token first
+    portal.wecom.action("fault", endpoint="service/get_suite_token", count=1, delay_ms=6000)
+    first = workers()
+    event = pushed_install(portal)
     wait_for(
         lambda: CallbackEvent.objects.get(pk=event.pk).status == "processing",
         "the worker never claimed the event",
@@ -355,11 +360,7 @@ def test_a_worker_killed_after_the_code_was_answered_resumes_from_the_answer(por
     comes next, and shows it in flight, so the kill lands inside that window."""
     portal.wecom.action("fault", endpoint="service/get_admin_list", count=1, delay_ms=8000)
     first = workers()
-    result = portal.wecom.action(
-        "create_auth", suite_id=portal.suite.suite_id, corpid=portal.wecom.corps[2]
-    )
-    assert result["push"]["ok"]
-    event = CallbackEvent.objects.get(kind="create_auth")
+    event = pushed_install(portal)
     wait_for(
         lambda: portal.wecom.state()["in_flight"].get("service/get_admin_list", 0) > 0,
         "the worker never got past get_permanent_code",
