@@ -1,6 +1,7 @@
 """Single-flight that neither hangs nor blocks: a slow upstream fetch holds no database lock,
-waiters give up after CREDENTIAL_WAIT with 503 credential_busy, and a short token lifetime is
-renewed before it runs out instead of being fetched on every use."""
+waiters give up after CREDENTIAL_WAIT with 503 credential_busy, a short token lifetime is
+renewed before it runs out instead of being fetched on every use, and a row lock wait is
+bounded by DATABASE_LOCK_TIMEOUT."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from callbacks.models import CallbackEvent
+from corps.models import Member
 from tokens.models import Credential
 from tokens.services import credential_get
 
@@ -151,3 +153,29 @@ def test_a_fetch_slower_than_the_lease_keeps_it_alive(portal, settings, monkeypa
     print("CALLS", portal.wecom.calls("service/get_corp_token"), answers, second)
     assert answers == [second]
     assert len(portal.wecom.calls("service/get_corp_token")) == 1
+
+
+def test_a_row_lock_held_too_long_is_a_503_not_a_hang(portal, settings):
+    """PostgreSQL: a request waits for a row lock at most DATABASE_LOCK_TIMEOUT (here 0.5 s,
+    on the live server's new connections), then answers 503 database_busy."""
+    if connection.vendor != "postgresql":
+        pytest.skip("lock_timeout is a PostgreSQL setting")
+    options = connections.settings["default"].setdefault("OPTIONS", {})
+    previous = options.get("options")
+    options["options"] = "-c lock_timeout=500"
+    corp = portal.install(0)
+    code = portal.oauth_code(0, "lina")
+    try:
+        with transaction.atomic():  # another process holds lina's row
+            Member.objects.select_for_update().get(corp=corp, userid="lina")
+            started = time.monotonic()
+            answer = portal.http.post(
+                f"{portal.url}/api/v1/auth/sso/",
+                json={"suite_id": portal.suite.suite_id, "code": code},
+                timeout=30,
+            )
+            waited = time.monotonic() - started
+    finally:
+        options["options"] = previous
+    assert answer.status_code == 503 and answer.json()["code"] == "database_busy"
+    assert 0.4 < waited < 5
