@@ -35,7 +35,7 @@ class _Reader:
             raise InvalidEvent(f"{name} must be text")
         return value
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def text(self, name: str, default: str | None = None) -> str:
         value = self.opt_str(name)
         if value is None:
             if default is None:
@@ -52,7 +52,7 @@ class _Reader:
         except ValueError:
             raise InvalidEvent(f"{name} must be an integer") from None
 
-    def int(self, name: str) -> int:
+    def integer(self, name: str) -> int:
         value = self.opt_int(name)
         if value is None:
             raise InvalidEvent(f"missing field {name}")
@@ -297,37 +297,37 @@ class UnknownEvent(Event):
 
 
 def _suite(r: _Reader) -> dict[str, Any]:
-    return {"suite_id": r.str("SuiteId"), "timestamp": r.int("TimeStamp")}
+    return {"suite_id": r.text("SuiteId"), "timestamp": r.integer("TimeStamp")}
 
 
 def _suite_ticket(r: _Reader) -> dict[str, Any]:
-    return {**_suite(r), "suite_ticket": r.str("SuiteTicket")}
+    return {**_suite(r), "suite_ticket": r.text("SuiteTicket")}
 
 
 def _create_auth(r: _Reader) -> dict[str, Any]:
     return {
         **_suite(r),
-        "auth_code": r.str("AuthCode"),
-        "state": r.str("State", ""),
-        "extra_info": r.str("ExtraInfo", ""),
+        "auth_code": r.text("AuthCode"),
+        "state": r.text("State", ""),
+        "extra_info": r.text("ExtraInfo", ""),
     }
 
 
 def _change_auth(r: _Reader) -> dict[str, Any]:
     return {
         **_suite(r),
-        "auth_corpid": r.str("AuthCorpId"),
-        "state": r.str("State", ""),
-        "extra_info": r.str("ExtraInfo", ""),
+        "auth_corpid": r.text("AuthCorpId"),
+        "state": r.text("State", ""),
+        "extra_info": r.text("ExtraInfo", ""),
     }
 
 
 def _cancel_auth(r: _Reader) -> dict[str, Any]:
-    return {**_suite(r), "auth_corpid": r.str("AuthCorpId")}
+    return {**_suite(r), "auth_corpid": r.text("AuthCorpId")}
 
 
 def _reset_permanent_code(r: _Reader) -> dict[str, Any]:
-    return {**_suite(r), "auth_code": r.str("AuthCode")}
+    return {**_suite(r), "auth_code": r.text("AuthCode")}
 
 
 def _extattr(r: _Reader) -> tuple[ExtAttr, ...] | None:
@@ -343,7 +343,7 @@ def _extattr(r: _Reader) -> tuple[ExtAttr, ...] | None:
         text, web = attr.mapping("Text"), attr.mapping("Web")
         result.append(
             ExtAttr(
-                name=attr.str("Name"),
+                name=attr.text("Name"),
                 type=attr.opt_int("Type") or 0,
                 text=text.opt_str("Value") if text else None,
                 web_title=web.opt_str("Title") if web else None,
@@ -355,7 +355,7 @@ def _extattr(r: _Reader) -> tuple[ExtAttr, ...] | None:
 
 def _user(r: _Reader) -> dict[str, Any]:
     return {
-        "userid": r.str("UserID"),
+        "userid": r.text("UserID"),
         "open_userid": r.opt_str("OpenUserID"),
         "name": r.opt_str("Name"),
         "departments": r.opt_ints("Department"),
@@ -380,29 +380,29 @@ def _updated_user(r: _Reader) -> dict[str, Any]:
 
 
 def _deleted_user(r: _Reader) -> dict[str, Any]:
-    return {"userid": r.str("UserID"), "open_userid": r.opt_str("OpenUserID")}
+    return {"userid": r.text("UserID"), "open_userid": r.opt_str("OpenUserID")}
 
 
 def _created_party(r: _Reader) -> dict[str, Any]:
     return {
-        "id": r.int("Id"),
-        "name": r.str("Name", ""),
+        "id": r.integer("Id"),
+        "name": r.text("Name", ""),
         "parent_id": r.opt_int("ParentId"),
         "order": r.opt_int("Order"),
     }
 
 
 def _updated_party(r: _Reader) -> dict[str, Any]:
-    return {"id": r.int("Id"), "name": r.opt_str("Name"), "parent_id": r.opt_int("ParentId")}
+    return {"id": r.integer("Id"), "name": r.opt_str("Name"), "parent_id": r.opt_int("ParentId")}
 
 
 def _deleted_party(r: _Reader) -> dict[str, Any]:
-    return {"id": r.int("Id")}
+    return {"id": r.integer("Id")}
 
 
 def _updated_tag(r: _Reader) -> dict[str, Any]:
     return {
-        "tag_id": r.int("TagId"),
+        "tag_id": r.integer("TagId"),
         "add_user_items": r.opt_strs("AddUserItems"),
         "del_user_items": r.opt_strs("DelUserItems"),
         "add_party_items": r.opt_ints("AddPartyItems"),
@@ -412,7 +412,7 @@ def _updated_tag(r: _Reader) -> dict[str, Any]:
 
 _ParserEntry = tuple[type[Event], Callable[[_Reader], dict[str, Any]]]
 
-CONTACT_CHANGES: dict[str, _ParserEntry] = {
+CONTACT_CHANGES: dict[str, tuple[type[ContactEvent], Callable[[_Reader], dict[str, Any]]]] = {
     "create_user": (UserCreated, _user),
     "update_user": (UserUpdated, _updated_user),
     "delete_user": (UserDeleted, _deleted_user),
@@ -424,7 +424,7 @@ CONTACT_CHANGES: dict[str, _ParserEntry] = {
 
 
 def _contact(r: _Reader, common: dict[str, Any]) -> Event:
-    change_type = r.str("ChangeType")
+    change_type = r.text("ChangeType")
     entry = CONTACT_CHANGES.get(change_type)
     if entry is None:
         return UnknownEvent(kind="change_contact", fields=r.fields)
@@ -437,20 +437,20 @@ def _contact(r: _Reader, common: dict[str, Any]) -> Event:
 def _register(r: _Reader) -> dict[str, Any]:
     user = r.mapping("AuthUserInfo")
     return {
-        "service_corpid": r.str("ServiceCorpId"),
-        "timestamp": r.int("TimeStamp"),
-        "register_code": r.str("RegisterCode"),
-        "auth_corpid": r.str("AuthCorpId"),
+        "service_corpid": r.text("ServiceCorpId"),
+        "timestamp": r.integer("TimeStamp"),
+        "register_code": r.text("RegisterCode"),
+        "auth_corpid": r.text("AuthCorpId"),
         "auth_userid": user.opt_str("UserId") if user else None,
-        "state": r.str("State", ""),
-        "template_id": r.str("TemplateId", ""),
+        "state": r.text("State", ""),
+        "template_id": r.text("TemplateId", ""),
     }
 
 
 def _register_corp(r: _Reader) -> dict[str, Any]:
     sync = r.mapping("ContactSync")
     contact_sync = (
-        ContactSync(access_token=sync.str("AccessToken"), expires_in=sync.int("ExpiresIn"))
+        ContactSync(access_token=sync.text("AccessToken"), expires_in=sync.integer("ExpiresIn"))
         if sync
         else None
     )
@@ -459,15 +459,15 @@ def _register_corp(r: _Reader) -> dict[str, Any]:
 
 def _app(r: _Reader) -> dict[str, Any]:
     return {
-        "corpid": r.str("ToUserName"),
-        "from_user": r.str("FromUserName", ""),
-        "create_time": r.int("CreateTime"),
+        "corpid": r.text("ToUserName"),
+        "from_user": r.text("FromUserName", ""),
+        "create_time": r.integer("CreateTime"),
         "agent_id": r.opt_int("AgentID"),
     }
 
 
 def _text(r: _Reader) -> dict[str, Any]:
-    return {**_app(r), "content": r.str("Content", ""), "msg_id": r.str("MsgId")}
+    return {**_app(r), "content": r.text("Content", ""), "msg_id": r.text("MsgId")}
 
 
 INFO_TYPES: dict[str, _ParserEntry] = {
@@ -507,14 +507,14 @@ def event_from_fields(fields: Fields) -> Event:
         if "ServiceCorpId" in fields:
             return _build(SYSTEM_INFO_TYPES.get(info_type), info_type, r)
         if info_type == "change_contact":
-            return _contact(r, {**_suite(r), "auth_corpid": r.str("AuthCorpId")})
+            return _contact(r, {**_suite(r), "auth_corpid": r.text("AuthCorpId")})
         return _build(INFO_TYPES.get(info_type), info_type, r)
     msg_type = r.opt_str("MsgType")
     if msg_type == "event":
-        event = r.str("Event")
+        event = r.text("Event")
         if event == "change_contact":  # 代开发 apps: self-built format on the data callback
-            common = {"suite_id": "", "timestamp": r.int("CreateTime")}
-            return _contact(r, {**common, "auth_corpid": r.str("ToUserName")})
+            common = {"suite_id": "", "timestamp": r.integer("CreateTime")}
+            return _contact(r, {**common, "auth_corpid": r.text("ToUserName")})
         return _build(APP_EVENTS.get(event), event, r)
     if msg_type is not None:
         return _build(MESSAGES.get(msg_type), msg_type, r)

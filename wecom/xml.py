@@ -97,12 +97,14 @@ def parse_fields(document: str | bytes) -> Fields:
     """
     if isinstance(document, bytes):
         document = decode_document(document)
+    builder = _FieldsBuilder()
     parser = DefusedXMLParser(
-        target=_FieldsBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
     )
     try:
         parser.feed(document)
-        fields: Fields = parser.close()
+        parser.close()  # calls builder.close()
+        fields = builder.close()
     except DefusedXmlException as exc:
         raise MalformedXML(f"forbidden XML construct: {type(exc).__name__}") from None
     except ParseError as exc:

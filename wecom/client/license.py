@@ -7,12 +7,14 @@ queries, app license status, auto-activation and transfer between members. Multi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from wecom.client.models import Json, opt_int
 from wecom.client.scope import Scope, ignore
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,7 @@ def _page(cursor: str, limit: int | None) -> dict[str, Any]:
 class LicenseAPI(Scope):
     auth_param = "provider_access_token"
 
-    def _post(self, name: str, body: dict[str, Any], parse: Any = ignore) -> Any:
+    def _post(self, name: str, body: dict[str, Any], parse: Callable[[dict[str, Any]], T]) -> T:
         return self._call("POST", f"license/{name}", parse, json=body)
 
     def create_new_order(
@@ -219,12 +221,11 @@ class LicenseAPI(Scope):
         return self._post("list_order_account", body, AccountPage.from_json)
 
     def cancel_order(self, *, corpid: str, order_id: str) -> None:
-        self._post("cancel_order", {"corpid": corpid, "order_id": order_id})
+        self._post("cancel_order", {"corpid": corpid, "order_id": order_id}, ignore)
 
     def active_account(self, *, active_code: str, corpid: str, userid: str) -> None:
-        self._post(
-            "active_account", {"active_code": active_code, "corpid": corpid, "userid": userid}
-        )
+        body = {"active_code": active_code, "corpid": corpid, "userid": userid}
+        self._post("active_account", body, ignore)
 
     def batch_active_account(
         self, *, corpid: str, activations: Sequence[tuple[str, str]]
@@ -269,7 +270,8 @@ class LicenseAPI(Scope):
         )
 
     def set_auto_active_status(self, *, corpid: str, enabled: bool) -> None:
-        self._post("set_auto_active_status", {"corpid": corpid, "auto_active_status": int(enabled)})
+        body = {"corpid": corpid, "auto_active_status": int(enabled)}
+        self._post("set_auto_active_status", body, ignore)
 
     def get_auto_active_status(self, *, corpid: str) -> bool:
         return self._post(

@@ -70,9 +70,10 @@ class Transport:
     def longest_call(self) -> float:
         """Seconds one ``request`` may take with every retry and backoff (each read's timeout
         bounds the wait between bytes, so a lock held across a call must last this long)."""
-        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2
-        backoff = sum(self.backoff * 2**attempt for attempt in range(self.max_retries))
-        return (self.max_retries + 1) * (connect + read) + backoff
+        timeout = self.timeout
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        backoff = sum(self.backoff * 2.0**attempt for attempt in range(self.max_retries))
+        return float((self.max_retries + 1) * (connect + read) + backoff)
 
     def request(
         self,
