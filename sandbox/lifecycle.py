@@ -277,7 +277,8 @@ class Lifecycle:
     ) -> dict[str, int]:
         """Members of every corp that installed the suite send `count` text messages at once,
         round robin over the corps; every `redeliver_every`-th one is delivered twice, as WeCom
-        does when it misses an answer. Deliveries run on `threads` concurrent connections."""
+        does when it misses an answer, right after itself so that the two deliveries race on
+        different connections. Deliveries run on `threads` concurrent connections."""
         if self.sandbox.config.suite(suite_id) is None:
             raise LifecycleError(f"unknown suite {suite_id}")
         with self.sandbox.lock:
@@ -293,9 +294,8 @@ class Lifecycle:
         for number in range(count):
             authorization, userid = senders[number % len(senders)]
             fields = self._text_message(authorization, userid, f"消息 {number}")
-            messages.append((authorization, fields))
-        if redeliver_every:
-            messages += messages[::redeliver_every]
+            twice = redeliver_every and number % redeliver_every == 0
+            messages += [(authorization, fields)] * (2 if twice else 1)
 
         def deliver(message: tuple[Authorization, dict]) -> bool:
             authorization, fields = message
