@@ -166,14 +166,17 @@ def test_jssdk_refuses_untrusted_or_missing_urls(two_corps, client, url):
     assert response.status_code == 400 and response.json()["code"] == "invalid"
 
 
-def test_a_hundred_cold_requests_fetch_each_credential_once(two_corps, live_server):
+def test_ninety_cold_requests_at_once_fetch_each_credential_once(two_corps, live_server):
+    """Ninety, not a hundred: each request thread holds a database connection, and PostgreSQL's
+    default max_connections is 100, the test's own connection and the sandbox's pushes included;
+    past it the extra request is refused with 503 database_busy, which is not what this tests."""
     corp = Member.objects.get(userid="lina").corp
     Credential.objects.filter(corp=corp).delete()
     from django.core.cache import cache
 
     cache.clear()
     two_corps.wecom.reset_logs()
-    barrier = threading.Barrier(100)
+    barrier = threading.Barrier(90)
     statuses = []
 
     def ask():
@@ -188,12 +191,12 @@ def test_a_hundred_cold_requests_fetch_each_credential_once(two_corps, live_serv
             statuses.append(response.status_code)
         connections.close_all()
 
-    threads = [threading.Thread(target=ask) for _ in range(100)]
+    threads = [threading.Thread(target=ask) for _ in range(90)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(180)
-    assert statuses == [200] * 100
+    assert statuses == [200] * 90
     for endpoint in ("service/get_corp_token", "get_jsapi_ticket", "ticket/get"):
         assert len(two_corps.wecom.calls(endpoint)) == 1, endpoint
 
