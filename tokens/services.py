@@ -275,7 +275,7 @@ def credential_get(*, kind: str, owner: Owner) -> str:
     _ensure_allowed(kind, owner)
     now = time.time()
     cached = credential_cache.read(cache_name(kind, owner))
-    if cached is not None and now < cached.renew and now < cached.usable_until:
+    if cached is not None and Times(cached.renew, cached.usable_until).fresh(now):
         return cached.value
     row = Credential.objects.filter(key=credential_key(kind, owner)).first()
     times = Times.of(row) if row is not None else None
