@@ -71,10 +71,10 @@ def main() -> None:
         "< 1 ms",
     )
     row(
-        "50 threads ask a cold corp token",
+        "1,000 callers in 4 processes ask a cold corp token",
         tokens,
-        r"cold burst, \d+ threads\s+(\d+) upstream|{:.0f} upstream call",
-        "—",
+        r"cold burst, \d+ callers\s+(\d+) upstream|{:.0f} upstream call",
+        r"all answered in ([\d.]+) s|all answered in {:.1f} s (1 s upstream)",
         "1",
     )
     row(

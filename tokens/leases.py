@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 
 LEASE_SECONDS = 15.0
@@ -61,3 +61,11 @@ def lease_kept(rows: QuerySet[Any], token: str, *, seconds: float) -> Iterator[N
     finally:
         stop.set()
         thread.join()
+
+
+def pooled_connection_returned() -> None:
+    """Give this thread's pooled database connection back before it waits (with
+    DATABASE_POOL), so that a crowd of waiters does not hold the whole pool while one of them
+    fetches. A connection without a pool, or inside a transaction, is kept."""
+    if getattr(connection, "pool", None) is not None and not connection.in_atomic_block:
+        connection.close()

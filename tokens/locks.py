@@ -1,8 +1,8 @@
 """The Redis half of single-flight.
 
-The database row lock taken by the credential service is what guarantees one upstream call;
+The lease on the credential's row (tokens/leases.py) is what guarantees one upstream call;
 the Redis lock in front of it, when Redis is configured and reachable, keeps the waiting
-requests off the database. If Redis is unset or down, this lock is skipped and the row lock
+requests off the database. If Redis is unset or down, this lock is skipped and the lease
 alone still serializes refreshes.
 """
 
@@ -28,16 +28,20 @@ def _redis_lock(name: str, timeout: float) -> Any | None:
 @contextmanager
 def redis_lock(name: str, *, timeout: float, wait: float) -> Iterator[bool]:
     """Hold the named Redis lock for the block, waiting at most ``wait`` seconds for it; it
-    expires after ``timeout`` seconds even if its holder dies. Yields whether it was held."""
+    expires after ``timeout`` seconds even if its holder dies. Yields whether the caller may go
+    on: False only when another process held the lock for the whole wait, True when this one
+    holds it or there is no Redis lock to take (unset or down)."""
     lock = _redis_lock(name, timeout)
     held = False
+    taken = False
     if lock is not None:
         try:
             held = bool(lock.acquire(blocking=True, blocking_timeout=wait))
-        except Exception as exc:  # Redis down: the database lock still holds the line
+            taken = not held
+        except Exception as exc:  # Redis down: the row's lease still holds the line
             log.warning("redis lock unavailable", extra={"lock": name, "error": type(exc).__name__})
     try:
-        yield held
+        yield not taken
     finally:
         if held:
             try:

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +33,13 @@ from django.utils.translation import gettext as _
 from corps.models import AuthorizedCorp, Provider, Suite
 from tokens import cache as credential_cache
 from tokens.client import wecom_client
-from tokens.leases import LEASE_SECONDS, lease_claim, lease_kept, lease_release
+from tokens.leases import (
+    LEASE_SECONDS,
+    lease_claim,
+    lease_kept,
+    lease_release,
+    pooled_connection_returned,
+)
 from tokens.locks import redis_lock
 from tokens.models import Credential
 from wecom.client import CorpAPI, ProviderAPI, SuiteAPI, SuiteTicketInvalidError
@@ -117,6 +124,13 @@ def _lock_seconds() -> float:
 
 def _to_datetime(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def _cached_fresh(kind: str, owner: Owner) -> str | None:
+    cached = credential_cache.read(cache_name(kind, owner))
+    if cached is not None and Times(cached.renew, cached.usable_until).fresh(time.time()):
+        return cached.value
+    return None
 
 
 def _remember(kind: str, owner: Owner, row: Credential) -> None:
@@ -274,9 +288,8 @@ def credential_get(*, kind: str, owner: Owner) -> str:
     """
     _ensure_allowed(kind, owner)
     now = time.time()
-    cached = credential_cache.read(cache_name(kind, owner))
-    if cached is not None and Times(cached.renew, cached.usable_until).fresh(now):
-        return cached.value
+    if (value := _cached_fresh(kind, owner)) is not None:
+        return value
     row = Credential.objects.filter(key=credential_key(kind, owner)).first()
     times = Times.of(row) if row is not None else None
     if row is not None and times is not None and times.fresh(now):
@@ -300,29 +313,39 @@ def credential_get(*, kind: str, owner: Owner) -> str:
 
 def credential_refresh(*, kind: str, owner: Owner, force: bool = False) -> str:
     """Fetch the credential unless another process just did (or always, with ``force``); when
-    another process is fetching it, wait for its answer for at most CREDENTIAL_WAIT seconds."""
+    another process is fetching it, wait for its answer for at most CREDENTIAL_WAIT seconds.
+
+    Whoever holds the Redis lock (everyone, without Redis) looks at the row and claims its
+    lease; the others look in the cache between short waits for the lock, so a crowd of waiters
+    is answered together the moment the value arrives, not one lock holder at a time.
+    """
     key = _row(kind, owner).key
     asked_at = time.time()
     deadline = asked_at + _wait_time()
-    pause = POLL_INTERVAL[0]
     since = asked_at if force else None
-    with redis_lock(key, timeout=_lock_seconds(), wait=_wait_time()):
-        while True:
-            row = Credential.objects.get(key=key)
-            if _is_fresh(row, since=since):
-                break
-            lease = _lease_claim(key)
-            if lease is not None:
-                row = _fetch(kind, owner, key, lease, lambda r: _is_fresh(r, since=since))
-                break
-            if time.time() + pause > deadline:
-                raise CredentialBusyError(
-                    _("Credential %(key)s is being fetched by another process.") % {"key": key}
-                )
+    pause = POLL_INTERVAL[0]
+    while True:
+        pooled_connection_returned()
+        with redis_lock(key, timeout=_lock_seconds(), wait=pause) as may_look:
+            if may_look:
+                row: Credential | None = Credential.objects.get(key=key)
+                if not _is_fresh(row, since=since):
+                    lease = _lease_claim(key)
+                    fresh = partial(_is_fresh, since=since)
+                    row = _fetch(kind, owner, key, lease, fresh) if lease else None
+                if row is not None:
+                    _remember(kind, owner, row)
+                    return row.value
+        if since is None and (value := _cached_fresh(kind, owner)) is not None:
+            return value
+        if time.time() + pause > deadline:
+            raise CredentialBusyError(
+                _("Credential %(key)s is being fetched by another process.") % {"key": key}
+            )
+        if may_look:  # otherwise the wait for the lock was the pause
+            pooled_connection_returned()
             time.sleep(pause)
-            pause = min(pause * 2, POLL_INTERVAL[1])
-    _remember(kind, owner, row)
-    return row.value
+        pause = min(pause * 2, POLL_INTERVAL[1])
 
 
 def credential_store(*, kind: str, owner: Owner, value: str, expires_in: int) -> None:

@@ -35,6 +35,8 @@ from isvportal.celery import app as celery_app
 from tokens.models import AuthCodeExchange, Credential
 from tokens.services import credential_get
 
+from tests.drills.processes import subprocess_database_url
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -252,10 +254,9 @@ def workers(portal, broker, settings):
     if not os.environ.get("REDIS_URL"):
         pytest.skip("this drill runs a worker against the Redis broker")
     settings.CALLBACK_CLAIM_LEASE = 2
-    database = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "DATABASE_URL": subprocess_database_url(),
         "WECOM_API_BASE": portal.wecom.url,
         "CALLBACK_CLAIM_LEASE": "2",
         "LOG_LEVEL": "WARNING",
