@@ -27,7 +27,7 @@ PERMANENT = (
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
-def process_event(self, event_id: int) -> None:  # type: ignore[no-untyped-def]
+def process_event(self, event_id: int) -> None:
     try:
         event_process(event_id=event_id)
     except PERMANENT:

@@ -24,7 +24,7 @@ from tokens.services import provider_api
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 502, 503)}
 
 
-class StaffView:
+class StaffView(APIView):
     permission_classes = [IsAdminUser]
 
 

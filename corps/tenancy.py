@@ -12,7 +12,7 @@ class TenantScopeMissing(RuntimeError):
     """A tenant-owned queryset was evaluated without ``for_corp``."""
 
 
-class TenantQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class TenantQuerySet(models.QuerySet):
     _tenant_scoped = False
 
     def for_corp(self, corp: Any) -> TenantQuerySet:
@@ -21,7 +21,7 @@ class TenantQuerySet(models.QuerySet):  # type: ignore[type-arg]
         return scoped
 
     def _clone(self) -> TenantQuerySet:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # private QuerySet API, not in django-stubs
         clone._tenant_scoped = self._tenant_scoped
         return clone
 

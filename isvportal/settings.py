@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -149,8 +150,8 @@ def _database() -> dict[str, object]:
         raise ImproperlyConfigured(
             f"DATABASE_URL must start with sqlite:// or postgres://, got scheme {scheme!r}."
         )
-    config: dict[str, object] = environ.Env.db_url_config(url)
-    options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+    config: dict[str, Any] = environ.Env.db_url_config(url)
+    options: dict[str, Any] = dict(config.get("OPTIONS") or {})
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE makes every write transaction take the lock up front, so the web and worker
         # processes of the demo serialize their writes instead of failing mid-transaction.

@@ -7,11 +7,12 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from typing import Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -59,7 +60,7 @@ def install_url(*, suite: Suite, state: str) -> str:
     """A fresh pre_auth_code (test or formal per the suite) and WeCom's install page."""
     api = suite_api(suite)
     pre_auth_code = api.get_pre_auth_code()
-    auth_type = 1 if suite.install_mode == Suite.InstallMode.TEST else 0
+    auth_type: Literal[0, 1] = 1 if suite.install_mode == Suite.InstallMode.TEST else 0
     api.set_session_info(pre_auth_code=pre_auth_code.value, auth_type=auth_type)
     query = urlencode(
         {
@@ -96,9 +97,9 @@ def authorize_url(*, suite: Suite, state: str, scope: str) -> str:
     return f"{settings.WECOM_OAUTH_BASE}/connect/oauth2/authorize?{query}#wechat_redirect"
 
 
-def member_user_ensure(member: Member) -> AbstractBaseUser:
-    if member.user_id is not None:
-        return member.user  # type: ignore[return-value]
+def member_user_ensure(member: Member) -> User:
+    if member.user is not None:
+        return member.user
     user = get_user_model().objects.create_user(
         username=f"wecom-{member.pk}", first_name=member.name[:150]
     )
@@ -129,8 +130,8 @@ def member_sign_in(*, suite: Suite, code: str) -> Member:
         raise SignInError(403, detail, "authorization_cancelled")
     fields: dict[str, object] = {"userid": identity.userid}
     if identity.user_ticket:
-        detail = api.getuserdetail3rd(user_ticket=identity.user_ticket)
-        fields.update(name=detail.name, avatar=detail.avatar, gender=int(detail.gender or 0))
+        profile = api.getuserdetail3rd(user_ticket=identity.user_ticket)
+        fields.update(name=profile.name, avatar=profile.avatar, gender=int(profile.gender or 0))
     with transaction.atomic():
         member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
         member_user_ensure(member)
@@ -148,7 +149,7 @@ def api_token_issue(*, member: Member) -> tuple[str, ApiToken]:
     return token, row
 
 
-def sso_corp_mismatch_record(*, user: AbstractBaseUser, member: Member, ip: str | None) -> None:
+def sso_corp_mismatch_record(*, user: User | None, member: Member, ip: str | None) -> None:
     signed_in = getattr(user, "wecom_member", None)
     AuditRecord.objects.create(
         kind=AuditRecord.Kind.SSO_CORP_MISMATCH,
@@ -177,7 +178,7 @@ def provider_login_url(*, provider: Provider, state: str) -> str:
     return f"{settings.WECOM_OPEN_BASE}/wwopen/sso/3rd_qrConnect?{query}"
 
 
-def provider_sign_in(*, provider: Provider, auth_code: str, ip: str | None) -> AbstractBaseUser:
+def provider_sign_in(*, provider: Provider, auth_code: str, ip: str | None) -> User:
     """The provider's own admins become staff users of the console; anyone else is refused."""
     try:
         info = provider_api(provider).get_login_info(auth_code=auth_code)

@@ -98,7 +98,7 @@ def login_callback(request: HttpRequest, suite_id: str) -> HttpResponse:
     member = member_sign_in(suite=_suite(suite_id), code=request.GET.get("code", ""))
     current = getattr(request.user, "wecom_member", None) if request.user.is_authenticated else None
     if current is not None and current.corp_id != member.corp_id:
-        sso_corp_mismatch_record(user=request.user, member=member, ip=_client_ip(request))
+        sso_corp_mismatch_record(user=current.user, member=member, ip=_client_ip(request))
         message = _("You are signed in for another corp. Sign out first, then open the app again.")
         return result_page(request, _("Another corp"), message, 403)
     login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")

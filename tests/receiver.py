@@ -30,6 +30,8 @@ class Received:
 class Receiver:
     """Verifies, decrypts and records every push; replies ``success`` unless told otherwise."""
 
+    url = ""  # set once the server listens
+
     def __init__(self) -> None:
         config = load_config()
         self.suite_cipher = config.suites[0].cipher()

@@ -43,7 +43,7 @@ def redis_lock(name: str, *, timeout: float, wait: float) -> Iterator[bool]:
     try:
         yield not taken
     finally:
-        if held:
+        if lock is not None and held:
             try:
                 lock.release()
             except Exception as exc:  # expired or Redis gone: nothing left to release

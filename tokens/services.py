@@ -55,7 +55,7 @@ MARGIN_SHARE = 0.10  # of its lifetime, for lifetimes under 50 minutes
 RENEW_FROM = (0.70, 0.85)  # fraction of the lifetime after which it is renewed
 POLL_INTERVAL = (0.02, 0.25)  # seconds between looks at a row another process is refreshing
 CORP_KINDS = (Kind.CORP, Kind.JSAPI, Kind.AGENT_CONFIG)
-OWNER_FIELD = {Kind.SUITE: "suite", Kind.PROVIDER: "provider"}
+OWNER_FIELD: dict[str, str] = {Kind.SUITE: "suite", Kind.PROVIDER: "provider"}
 
 
 class CredentialError(Exception):
@@ -195,7 +195,10 @@ FETCHERS: dict[str, Callable[[Any], Fetched]] = {
 
 
 def _ensure_allowed(kind: str, owner: Owner) -> None:
-    if kind in CORP_KINDS and (not owner.is_active or not owner.permanent_code):
+    if kind not in CORP_KINDS:
+        return
+    assert isinstance(owner, AuthorizedCorp), kind
+    if not owner.is_active or not owner.permanent_code:
         raise CorpCancelledError(
             _("Corp %(corpid)s has cancelled its authorization; it has no credentials.")
             % {"corpid": owner.corpid}
@@ -311,6 +314,18 @@ def credential_get(*, kind: str, owner: Owner) -> str:
     return credential_refresh(kind=kind, owner=owner)
 
 
+def _fresh_or_fetched(kind: str, owner: Owner, key: str, since: float | None) -> Credential | None:
+    """The row if it is fresh (fetched since ``since``), else fetched under its lease if this
+    process claims it; None while another process holds the lease."""
+    row = Credential.objects.get(key=key)
+    if _is_fresh(row, since=since):
+        return row
+    lease = _lease_claim(key)
+    if lease is None:
+        return None
+    return _fetch(kind, owner, key, lease, partial(_is_fresh, since=since))
+
+
 def credential_refresh(*, kind: str, owner: Owner, force: bool = False) -> str:
     """Fetch the credential unless another process just did (or always, with ``force``); when
     another process is fetching it, wait for its answer for at most CREDENTIAL_WAIT seconds.
@@ -327,15 +342,10 @@ def credential_refresh(*, kind: str, owner: Owner, force: bool = False) -> str:
     while True:
         pooled_connection_returned()
         with redis_lock(key, timeout=_lock_seconds(), wait=pause) as may_look:
-            if may_look:
-                row: Credential | None = Credential.objects.get(key=key)
-                if not _is_fresh(row, since=since):
-                    lease = _lease_claim(key)
-                    fresh = partial(_is_fresh, since=since)
-                    row = _fetch(kind, owner, key, lease, fresh) if lease else None
-                if row is not None:
-                    _remember(kind, owner, row)
-                    return row.value
+            row = _fresh_or_fetched(kind, owner, key, since) if may_look else None
+            if row is not None:
+                _remember(kind, owner, row)
+                return row.value
         if since is None and (value := _cached_fresh(kind, owner)) is not None:
             return value
         if time.time() + pause > deadline:

@@ -27,7 +27,9 @@ def refresh_due_credentials() -> int:
     rows = list(due[: settings.TOKEN_REFRESH_PER_MINUTE * 2])
     pks = {key: pk for pk, key, _ in rows}
     plan = plan_refreshes(
-        ((key, at) for _, key, at in rows), now=now, per_minute=settings.TOKEN_REFRESH_PER_MINUTE
+        ((key, at) for _, key, at in rows if at is not None),
+        now=now,
+        per_minute=settings.TOKEN_REFRESH_PER_MINUTE,
     )
     Credential.objects.bulk_update(
         [Credential(pk=pks[key], refresh_scheduled_for=eta) for key, eta in plan.scheduled],
@@ -35,7 +37,7 @@ def refresh_due_credentials() -> int:
         batch_size=500,
     )
     for key, eta in plan.scheduled:
-        refresh_credential.apply_async(args=[key], eta=eta)
+        refresh_credential.apply_async(args=(key,), eta=eta)
     if plan.deferred:
         log.info(
             "credential renewals deferred to stay under the rate limit",
@@ -50,7 +52,7 @@ def backoff(retries: int) -> float:
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=5)
-def refresh_credential(self, key: str) -> None:  # type: ignore[no-untyped-def]
+def refresh_credential(self, key: str) -> None:
     try:
         credential_refresh_by_key(key)
     except (Credential.DoesNotExist, CorpCancelledError):
@@ -60,7 +62,7 @@ def refresh_credential(self, key: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=5)
-def sync_corp_contacts(self, corp_id: int) -> None:  # type: ignore[no-untyped-def]
+def sync_corp_contacts(self, corp_id: int) -> None:
     """A new install's contacts, pulled into the mirror (change_contact keeps them current)."""
     from corps.models import AuthorizedCorp
     from tokens.authorization import corp_contacts_sync

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from tokens.refusals import refusal_for
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 COLOURS = {"ok": "#1e7e34", "warn": "#b36b00", "bad": "#c82333", "off": "#6c757d"}
@@ -64,7 +67,8 @@ class WriteOnlySecrets(forms.ModelForm):
                 field.help_text = gettext_lazy("Write-only: leave empty to keep the current value.")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk is not None:
             for name in self.secret_fields:
                 if name in cleaned and not cleaned[name]:
@@ -74,16 +78,16 @@ class WriteOnlySecrets(forms.ModelForm):
 
 def confirmed_action(
     name: str,
-    description: str,
+    description: StrOrPromise,
     service: Callable[[Any], Any],
     *,
     dangerous: bool = False,
-) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], Any]:  # type: ignore[type-arg]
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], Any]:
     """An admin action that first shows what it will act on, then runs ``service`` on each
     object and reports how many succeeded and why others failed."""
 
     @admin.action(description=description)
-    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:  # type: ignore[type-arg]
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
         if request.POST.get("confirmed") != "yes":
             context = {
                 **modeladmin.admin_site.each_context(request),
@@ -133,7 +137,7 @@ def confirmed_action(
     return action
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     """A mirror or a log: viewable, never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

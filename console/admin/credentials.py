@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -13,12 +13,15 @@ from oauth.models import ApiToken, AuditRecord
 from tokens.models import Credential
 from tokens.services import credential_refresh_by_key
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class FailingFilter(admin.SimpleListFilter):
     title = gettext_lazy("refresh")
     parameter_name = "failing"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("yes", gettext_lazy("failing"))]
 
     def queryset(

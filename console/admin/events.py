@@ -70,11 +70,9 @@ class CallbackEventAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CallbackEvent]:
         queryset = super().get_queryset(request)
         # The list never needs the documents (and the XML would be decrypted row by row).
-        return (
-            queryset.defer("xml", "envelope")
-            if request.resolver_match.url_name.endswith("changelist")
-            else queryset
-        )
+        match = request.resolver_match
+        listing = match is not None and (match.url_name or "").endswith("changelist")
+        return queryset.defer("xml", "envelope") if listing else queryset
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_view_permission(request, obj)

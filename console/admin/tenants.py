@@ -7,6 +7,7 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -65,7 +66,7 @@ class ProviderForm(WriteOnlySecrets):
 
 
 @admin.register(Provider, site=site)
-class ProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ProviderAdmin(admin.ModelAdmin):
     form = ProviderForm
     list_display = ("corpid", "name", "created_at")
     search_fields = ("corpid", "name")
@@ -101,7 +102,7 @@ def _token_expiry(field: str) -> Subquery:
 
 
 @admin.register(Suite, site=site)
-class SuiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SuiteAdmin(admin.ModelAdmin):
     form = SuiteForm
     list_display = (
         "suite_id",
@@ -160,7 +161,7 @@ class SuiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return int(suite.cancelled)
 
 
-class CredentialInline(admin.TabularInline):  # type: ignore[type-arg]
+class CredentialInline(admin.TabularInline):
     model = Credential
     fk_name = "corp"
     fields = ("kind", "expires_at", "refresh_at", "fetched_at", "failures", "last_error")
@@ -176,7 +177,7 @@ class CredentialInline(admin.TabularInline):  # type: ignore[type-arg]
         return super().get_queryset(request).defer("value")
 
 
-class RecentEventInline(admin.TabularInline):  # type: ignore[type-arg]
+class RecentEventInline(admin.TabularInline):
     model = CallbackEvent
     fk_name = "corp"
     fields = ("link", "kind", "change_type", "status", "attempts", "received_at")
@@ -214,7 +215,7 @@ MEMBER_COUNT = Coalesce(
 
 
 @admin.register(AuthorizedCorp, site=site)
-class AuthorizedCorpAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuthorizedCorpAdmin(admin.ModelAdmin):
     list_display = (
         "corp_name",
         "corpid",
@@ -312,7 +313,7 @@ class AuthorizedCorpAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f for fields in (o["fields"] for _, o in self.fieldsets) for f in fields]
+        return flatten_fieldsets(self.fieldsets)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tenants come from installs
@@ -375,7 +376,8 @@ class RegisterCodeForm(forms.ModelForm):
         fields = ["provider", "template_id", "state", "corp_name", "admin_name", "admin_mobile"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         try:
@@ -404,7 +406,7 @@ def register_url(code: str) -> str:
 
 
 @admin.register(RegisterCode, site=site)
-class RegisterCodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegisterCodeAdmin(admin.ModelAdmin):
     form = RegisterCodeForm
     list_display = (
         "template_id",
@@ -420,10 +422,10 @@ class RegisterCodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("corp",)
     readonly_fields = ("link", "qr_code", "status", "registered", "expires_at", "registered_at")
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
-            return list(RegisterCodeForm.Meta.fields)
-        return [
+            return tuple(RegisterCodeForm.Meta.fields)
+        return (
             "link",
             "qr_code",
             "status",
@@ -434,10 +436,10 @@ class RegisterCodeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "admin_name",
             "expires_at",
             "registered_at",
-        ]
+        )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return self.get_fields(request, obj) if obj is not None else []
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.get_fields(request, obj) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: RegisterCode, form: Any, change: bool) -> None:
         created = register_code_create(

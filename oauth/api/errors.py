@@ -16,11 +16,18 @@ log = logging.getLogger(__name__)
 
 
 class ErrorSerializer(serializers.Serializer):
-    """The shape of every error answer."""
+    """The shape of every error answer. Its ``errors`` field is added in get_fields: declared
+    on the class it would hide Serializer.errors."""
 
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(required=False, help_text="Per-field messages, when invalid.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["errors"] = serializers.DictField(
+            required=False, help_text="Per-field messages, when invalid."
+        )
+        return fields
 
 
 def _body(detail: str, code: str, errors: Any = None) -> dict[str, Any]:

@@ -21,7 +21,8 @@ def member_of(request: Request) -> Member | None:
 
 class IsTenantMember(permissions.BasePermission):
     """A signed-in member of an active corp. The tenant is resolved once, here, and set on the
-    request as ``request.member`` / ``request.corp``; a cancelled corp's tokens stop working."""
+    view as ``view.member`` / ``view.corp`` (see TenantView); a cancelled corp's tokens stop
+    working."""
 
     message = _("This endpoint is for members of a corp that installed the app.")
 
@@ -31,5 +32,5 @@ class IsTenantMember(permissions.BasePermission):
             return False
         if not member.corp.is_active:
             raise CorpCancelled()
-        request.member, request.corp = member, member.corp
+        view.member, view.corp = member, member.corp
         return True

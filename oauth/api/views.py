@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from corps.models import Member, Suite
+from corps.models import AuthorizedCorp, Member, Suite
 from oauth.api.errors import ErrorSerializer
 from oauth.api.permissions import IsTenantMember
 from oauth.api.serializers import (
@@ -62,10 +62,12 @@ class SSOExchange(APIView):
         return Response(SSOResponseSerializer(answer).data)
 
 
-class TenantView:
-    """Views of the signed-in member's own corp (IsTenantMember resolves it once)."""
+class TenantView(APIView):
+    """Views of the signed-in member's own corp, resolved once by IsTenantMember."""
 
     permission_classes = [IsTenantMember]
+    member: Member
+    corp: AuthorizedCorp
 
 
 class MeView(TenantView, generics.GenericAPIView):
@@ -73,7 +75,7 @@ class MeView(TenantView, generics.GenericAPIView):
 
     @extend_schema(responses={200: MeSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.member).data)
+        return Response(MeSerializer(self.member).data)
 
 
 class CorpView(TenantView, generics.GenericAPIView):
@@ -81,7 +83,7 @@ class CorpView(TenantView, generics.GenericAPIView):
 
     @extend_schema(responses={200: CorpSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(CorpSerializer(request.corp).data)
+        return Response(CorpSerializer(self.corp).data)
 
 
 class MemberList(TenantView, generics.ListAPIView):
@@ -90,7 +92,7 @@ class MemberList(TenantView, generics.ListAPIView):
     serializer_class = MemberSerializer
 
     def get_queryset(self) -> QuerySet[Member]:
-        return Member.tenant.for_corp(self.request.corp).order_by("name", "pk")
+        return Member.tenant.for_corp(self.corp).order_by("name", "pk")
 
     @extend_schema(responses={200: MemberSerializer(many=True), **ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -103,7 +105,7 @@ class MemberDetail(TenantView, generics.RetrieveAPIView):
     serializer_class = MemberSerializer
 
     def get_object(self) -> Member:
-        scoped = Member.tenant.for_corp(self.request.corp)
+        scoped = Member.tenant.for_corp(self.corp)
         return get_object_or_404(scoped, open_userid=self.kwargs["open_userid"])
 
     @extend_schema(responses={200: MemberSerializer, **ERRORS})
@@ -116,7 +118,7 @@ def _trusted(url: str) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc in settings.JSSDK_TRUSTED_DOMAINS
 
 
-class JssdkConfig(TenantView, APIView):
+class JssdkConfig(TenantView):
     """Signatures for wx.config (corp jsapi_ticket) and wx.agentConfig (agent ticket), over
     exactly the given page URL; its host must be one of JSSDK_TRUSTED_DOMAINS."""
 
@@ -130,7 +132,7 @@ class JssdkConfig(TenantView, APIView):
         url = query.validated_data["url"]
         if not _trusted(url):
             raise exceptions.ValidationError({"url": [_("This page's domain is not trusted.")]})
-        corp = request.corp
+        corp = self.corp
         corp_ticket = credential_get(kind=Credential.Kind.JSAPI, owner=corp)
         agent_ticket = credential_get(kind=Credential.Kind.AGENT_CONFIG, owner=corp)
         timestamp = int(time.time())

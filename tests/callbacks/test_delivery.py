@@ -142,7 +142,7 @@ def test_an_event_stored_while_the_broker_was_down_is_swept_up(portal, monkeypat
 
 def test_a_database_error_answers_503_and_the_redelivery_succeeds(portal, monkeypatch):
     real_store = views.event_store
-    failures = []
+    failures: list[object] = []
 
     def flaky_store(**kwargs):
         if not failures:

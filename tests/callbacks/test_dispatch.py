@@ -12,15 +12,13 @@ from isvportal.celery import app as celery_app
 
 
 @pytest.fixture
-def queued():
+def queued(monkeypatch):
     """A worker-backed setup (not eager), with the published batches captured."""
-    batches = []
-    original = tasks.dispatch_events.delay
-    tasks.dispatch_events.delay = batches.append
+    batches: list[list[int]] = []
+    monkeypatch.setattr(tasks.dispatch_events, "delay", batches.append)
     celery_app.conf.update(task_always_eager=False)
     yield batches
     celery_app.conf.update(task_always_eager=True)
-    tasks.dispatch_events.delay = original
 
 
 def test_ids_are_published_in_batches(queued):
@@ -45,11 +43,11 @@ def test_submitted_ids_reach_the_broker_from_the_background_thread(queued):
     assert sorted(i for b in queued for i in b) == [7, 8, 9]
 
 
-def test_a_broker_failure_does_not_raise(queued, caplog):
+def test_a_broker_failure_does_not_raise(queued, caplog, monkeypatch):
     def down(batch):
         raise ConnectionError("broker gone")
 
-    tasks.dispatch_events.delay = down
+    monkeypatch.setattr(tasks.dispatch_events, "delay", down)
     dispatcher = Dispatcher()
     dispatcher._pending.append(1)
     dispatcher.flush()  # the sweeper will enqueue event 1 later
@@ -57,7 +55,7 @@ def test_a_broker_failure_does_not_raise(queued, caplog):
 
 
 def test_dispatch_events_fans_out_one_task_per_event(monkeypatch):
-    sent = []
+    sent: list[int] = []
     monkeypatch.setattr(tasks.process_event, "delay", sent.append)
     tasks.dispatch_events(event_ids=[3, 4])
     assert sent == [3, 4]

@@ -38,7 +38,7 @@ def pages(operation):
     urls = ["/admin/"]
     for model in MODELS:
         urls.append(admin_url(model))
-        obj = model.objects.first() if model is not RegisterCode else registration
+        obj = model._default_manager.first() if model is not RegisterCode else registration
         if obj is not None:
             urls.append(admin_url(model, "change", obj.pk))
     urls += [admin_url(Provider, "add"), admin_url(Suite, "add"), admin_url(RegisterCode, "add")]

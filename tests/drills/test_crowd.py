@@ -42,4 +42,6 @@ def test_a_thousand_callers_in_four_processes_cause_one_upstream_call(portal):
     assert len(portal.wecom.calls("service/get_corp_token")) == 1
     (token,) = answer.values
     assert Credential.objects.get(kind=Credential.Kind.CORP).value == token
-    print(f"crowd: {PROCESSES * THREADS} callers answered in {answer.seconds:.2f} s, 1 upstream call")
+    print(
+        f"crowd: {PROCESSES * THREADS} callers answered in {answer.seconds:.2f} s, 1 upstream call"
+    )

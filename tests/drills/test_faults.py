@@ -32,10 +32,9 @@ from callbacks import tasks
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp
 from isvportal.celery import app as celery_app
+from tests.drills.processes import subprocess_database_url
 from tokens.models import AuthCodeExchange, Credential
 from tokens.services import credential_get
-
-from tests.drills.processes import subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,9 +48,9 @@ def use_broker(url: str) -> None:
     """Publish to ``url`` from now on. Celery keeps its connection and producer pools once made,
     whatever the configuration says later, so they are dropped (private attributes: Celery has
     no public way to re-point a running app)."""
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app.conf.update(broker_url=url)
+    celery_app._pool = None  # type: ignore[attr-defined]  # private: see the docstring
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]  # private, likewise
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -62,6 +63,7 @@ def test_an_exception_text_is_masked_too():
 
 
 def test_the_root_handler_uses_the_redacting_formatter():
-    formatter = settings.LOGGING["formatters"]["json"]["()"]
+    config: dict[str, Any] = settings.LOGGING
+    formatter = config["formatters"]["json"]["()"]
     assert formatter == "isvportal.logging.RedactingJsonFormatter"
-    assert settings.LOGGING["root"]["handlers"] == ["console"]
+    assert config["root"]["handlers"] == ["console"]

@@ -214,23 +214,18 @@ class TestRestExchange:
         time_machine.move_to(timezone.now() + timedelta(days=8))
         assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
-    def test_the_exchange_is_throttled(self, sso, client, settings):
+    def test_the_exchange_is_throttled(self, sso, client, monkeypatch):
         from rest_framework.settings import api_settings
         from rest_framework.throttling import SimpleRateThrottle
 
         rates = {**api_settings.DEFAULT_THROTTLE_RATES, "sso": "3/min"}
-        SimpleRateThrottle.THROTTLE_RATES = rates
-        try:
-            codes = [
-                client.post(
-                    "/api/v1/auth/sso/",
-                    {"suite_id": "x", "code": "y"},
-                    content_type="application/json",
-                ).status_code
-                for _ in range(4)
-            ]
-        finally:
-            SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+        codes = [
+            client.post(
+                "/api/v1/auth/sso/", {"suite_id": "x", "code": "y"}, content_type="application/json"
+            ).status_code
+            for _ in range(4)
+        ]
         assert codes == [404, 404, 404, 429]
 
 

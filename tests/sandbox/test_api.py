@@ -220,9 +220,9 @@ class TestCancelAndRevoke:
         with pytest.raises(TokenInvalidError) as raised:
             api.get_jsapi_ticket()
         assert raised.value.errcode == 40014
-        with pytest.raises(AuthorizationInvalidError) as raised:
+        with pytest.raises(AuthorizationInvalidError) as refused:
             suite.get_corp_token(auth_corpid=corpid, permanent_code=result.permanent_code)
-        assert raised.value.errcode == 48004
+        assert refused.value.errcode == 48004
 
     def test_a_reinstall_after_cancel_issues_a_new_permanent_code(self, wecom, install):
         corpid, first = install()

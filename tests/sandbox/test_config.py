@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def test_the_demo_config_has_a_provider_and_a_suite():
     assert config.suites[0].secret not in repr(config)
 
 
-VALID = {
+VALID: dict[str, Any] = {
     "portal": "http://127.0.0.1:8000",
     "provider": {
         "corpid": "wwp",

@@ -781,7 +781,7 @@ class TestRetries:
             corp(client).get_jsapi_ticket()
         assert len(http.calls) == 1
 
-    def test_every_request_has_a_timeout(self, http):
+    def test_every_request_has_a_timeout(self, http, monkeypatch):
         client = WeComClient(API, timeout=(1.0, 2.0))
         seen = []
         original = client.transport.session.request
@@ -790,7 +790,7 @@ class TestRetries:
             seen.append(kwargs.get("timeout"))
             return original(*args, **kwargs)
 
-        client.transport.session.request = spy
+        monkeypatch.setattr(client.transport.session, "request", spy)
         reply(http, "GET", "get_jsapi_ticket", {"ticket": "t", "expires_in": 1})
         corp(client).get_jsapi_ticket()
         assert seen == [(1.0, 2.0)]
@@ -798,8 +798,8 @@ class TestRetries:
 
 def never_connected() -> requests.ConnectionError:
     """What requests raises when the TCP connection could not even be made."""
-    cause = NewConnectionError(None, "Failed to establish a new connection: refused")  # type: ignore[arg-type]  # no pool needed
-    return requests.ConnectionError(MaxRetryError(None, "/cgi-bin/x", cause))  # type: ignore[arg-type]
+    cause = NewConnectionError(None, "Failed to establish a new connection: refused")
+    return requests.ConnectionError(MaxRetryError(None, "/cgi-bin/x", cause))
 
 
 SPENDING_CALLS = {

@@ -132,6 +132,7 @@ def test_the_kind_is_the_dispatch_key(event_xml):
 
 def test_register_corp_carries_the_contact_sync_token(event_xml):
     event = ev.parse_event(event_xml("register_corp__with_contact_sync"))
+    assert isinstance(event, ev.RegisterCorp)
     assert event.contact_sync is not None
     assert event.contact_sync.expires_in == 1800
     assert event.contact_sync.access_token.startswith("kp4CF4")
@@ -140,6 +141,7 @@ def test_register_corp_carries_the_contact_sync_token(event_xml):
 
 def test_user_extattr_keeps_text_and_web_items(event_xml):
     event = ev.parse_event(event_xml("change_contact__create_user"))
+    assert isinstance(event, ev.UserCreated)
     assert event.extattr == (
         ev.ExtAttr(name="爱好", type=0, text="旅游"),
         ev.ExtAttr(name="卡号", type=1, web_title="企业微信", web_url="https://work.weixin.qq.com"),
@@ -173,10 +175,11 @@ def test_an_unknown_change_type_is_kept_too():
 
 def test_events_are_immutable(event_xml):
     event = ev.parse_event(event_xml("suite_ticket__push"))
+    assert isinstance(event, ev.SuiteTicket)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        event.suite_ticket = "other"  # type: ignore[misc]
+        event.suite_ticket = "other"  # type: ignore[misc]  # the point: frozen fields refuse
     with pytest.raises(TypeError):
-        event.fields["SuiteTicket"] = "other"  # type: ignore[index]
+        event.fields["SuiteTicket"] = "other"  # type: ignore[index]  # the point: read-only
 
 
 def test_secrets_stay_out_of_repr(event_xml):

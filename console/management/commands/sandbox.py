@@ -158,9 +158,8 @@ class Command(BaseCommand):
         while not stop["now"]:
             for child in children:
                 if child.poll() is not None:
-                    raise CommandError(
-                        _("A demo process exited (%(cmd)s).") % {"cmd": child.args[2]}
-                    )
+                    command = child.args[2] if isinstance(child.args, list) else child.args
+                    raise CommandError(_("A demo process exited (%(cmd)s).") % {"cmd": command})
             time.sleep(0.5)
 
     def stop(self, children: list[subprocess.Popen[bytes]]) -> None:
