@@ -18,10 +18,10 @@ $(INSTALLED): pyproject.toml
 venv: $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(BIN)/python manage.py sandbox --host $(HOST) --port $(PORT)
+	DEBUG=1 $(BIN)/python manage.py sandbox --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED)
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

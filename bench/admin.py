@@ -42,6 +42,7 @@ recreate()
 os.environ.update(
     DATABASE_URL=DATABASE,
     DJANGO_SETTINGS_MODULE="isvportal.settings",
+    DEBUG="1",  # development defaults, as in the demo
     ISVPORTAL_VAR_DIR=tempfile.mkdtemp(prefix="isvportal-bench-"),
     LOG_LEVEL="WARNING",
 )

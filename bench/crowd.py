@@ -70,6 +70,7 @@ def crowd_ask(
 def one_process(kind: str, corp_pk: int, threads: int) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isvportal.settings")
+    os.environ.setdefault("DEBUG", "1")  # development defaults, as in the demo
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

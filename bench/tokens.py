@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isvportal.settings")
+os.environ.setdefault("DEBUG", "1")  # development defaults, as in the demo
 os.environ.setdefault("ISVPORTAL_VAR_DIR", tempfile.mkdtemp(prefix="isvportal-bench-"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 

@@ -40,10 +40,14 @@ def env_bool(name: str, default: bool) -> bool:
     return _BOOLEANS[raw]
 
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: forgetting a variable in production must not serve debug pages. The
+# demo (make demo) and the test suite (tests/settings.py) turn it on explicitly.
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (DEBUG=1 for development and the demo)."
+    )
 
 
 def _base_url(name: str, default: str) -> str:
@@ -205,9 +209,11 @@ else:
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL  # e.g. amqp://…
+if CELERY_BROKER_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
+        {"visibility_timeout": 3600} if CELERY_BROKER_URL.startswith(("redis", "rediss")) else {}
+    )
 else:
     # kombu's filesystem transport: a real worker on one machine with no broker server.
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"
@@ -319,6 +325,10 @@ API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=7 * 24 * 3600)  # seconds
 # Pages allowed to ask for JS-SDK signatures: hosts (with port, if not the default one).
 JSSDK_TRUSTED_DOMAINS = env.list("JSSDK_TRUSTED_DOMAINS", default=[_public.netloc])
 
+# How many reverse proxies of this deployment stand in front of it (each appends to
+# X-Forwarded-For); 0 trusts none and uses the connection's address.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -331,6 +341,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "oauth.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"sso": env.str("API_SSO_THROTTLE", default="60/min")},
+    # Throttles and audit records take the client's address from X-Forwarded-For only as far
+    # as the trusted proxies in front of this deployment wrote it; a client's own is ignored.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "isvportal API",

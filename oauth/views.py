@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
 from corps.models import Provider, Suite
 from oauth.services import (
@@ -48,7 +50,9 @@ def _suite(suite_id: str) -> Suite:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The client's address by the throttles' rule: X-Forwarded-For only as far as
+    TRUSTED_PROXIES wrote it."""
+    return BaseThrottle().get_ident(Request(request))
 
 
 @require_GET

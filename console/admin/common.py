@@ -12,13 +12,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
 from tokens.refusals import refusal_for
 
@@ -74,6 +75,30 @@ class WriteOnlySecrets(forms.ModelForm):
                 if name in cleaned and not cleaned[name]:
                     cleaned[name] = getattr(self.instance, name)
         return cleaned
+
+
+class SecretsAdmin(admin.ModelAdmin):
+    """The admin of a model whose form takes secrets (a WriteOnlySecrets form): they are masked
+    in error reports like Django's own password forms, and left out of the page of anyone who
+    may only view the object."""
+
+    form: type[WriteOnlySecrets]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        view = sensitive_post_parameters(*self.form.secret_fields)(super().changeform_view)
+        return view(request, object_id, form_url, extra_context)
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...] | None:
+        excluded = tuple(super().get_exclude(request, obj) or ())
+        if obj is not None and not self.has_change_permission(request, obj):
+            excluded += self.form.secret_fields
+        return excluded or None
 
 
 def confirmed_action(

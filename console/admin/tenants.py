@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from callbacks.models import CallbackEvent
 from console.admin.common import (
     ReadOnlyAdmin,
+    SecretsAdmin,
     WriteOnlySecrets,
     badge,
     confirmed_action,
@@ -66,7 +67,7 @@ class ProviderForm(WriteOnlySecrets):
 
 
 @admin.register(Provider, site=site)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(SecretsAdmin):
     form = ProviderForm
     list_display = ("corpid", "name", "created_at")
     search_fields = ("corpid", "name")
@@ -102,7 +103,7 @@ def _token_expiry(field: str) -> Subquery:
 
 
 @admin.register(Suite, site=site)
-class SuiteAdmin(admin.ModelAdmin):
+class SuiteAdmin(SecretsAdmin):
     form = SuiteForm
     list_display = (
         "suite_id",

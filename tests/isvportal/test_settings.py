@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -16,31 +18,34 @@ import isvportal
 
 SETTINGS = Path(isvportal.__file__).parent / "settings.py"
 ROOT = SETTINGS.parent.parent
-CONTRACT_VARIABLES = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "SECRET_KEY",
-    "FIELD_ENCRYPTION_KEYS",
-    "WECOM_API_BASE",
-    "WECOM_OPEN_BASE",
-    "WECOM_OAUTH_BASE",
-    "PUBLIC_BASE_URL",
-    "DEBUG",
-    "ALLOWED_HOSTS",
-    "CSRF_TRUSTED_ORIGINS",
-    "DATABASE_POOL",
-    "CELERY_TASK_ALWAYS_EAGER",
-)
+
+
+def variables_read(path: Path) -> set[str]:
+    """Every environment variable a settings file reads: the first argument of env.str(),
+    env.int(), env_bool(), _base_url()… when it is an upper-case string."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            name = node.args[0].value
+            if isinstance(name, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", name):
+                names.add(name)
+    return names - {"OPTIONS"}  # a key of the parsed DATABASE_URL, not a variable
+
+
+VARIABLES = variables_read(SETTINGS)
 
 
 @pytest.fixture
 def load(monkeypatch, tmp_path):
-    """Evaluate settings.py afresh under a clean environment plus ``env``."""
+    """Evaluate settings.py afresh with none of its variables set but ``env``; in development
+    (DEBUG=1) unless told otherwise."""
 
-    def load(**env: str) -> dict:
-        for name in CONTRACT_VARIABLES:
+    def load(*, development: bool = True, **env: str) -> dict:
+        for name in VARIABLES:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("ISVPORTAL_VAR_DIR", str(tmp_path / "var"))
+        if development:
+            env.setdefault("DEBUG", "1")
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         return runpy.run_path(str(SETTINGS))
@@ -48,7 +53,37 @@ def load(monkeypatch, tmp_path):
     return load
 
 
-def test_the_defaults_need_no_server(load, tmp_path):
+def test_env_example_lists_every_variable_the_settings_read():
+    listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert listed == VARIABLES
+
+
+def test_debug_is_off_unless_set(load):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY must be set when DEBUG is off"):
+        load(development=False)
+    s = load(
+        development=False,
+        SECRET_KEY="a-real-secret-key-from-the-operator",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+    assert s["DEBUG"] is False
+    assert s["SECURE_SSL_REDIRECT"] is True
+    assert s["SESSION_COOKIE_SECURE"] is True
+
+
+def test_no_proxy_is_trusted_unless_configured(load):
+    assert load()["REST_FRAMEWORK"]["NUM_PROXIES"] == 0
+    assert load(TRUSTED_PROXIES="2")["REST_FRAMEWORK"]["NUM_PROXIES"] == 2
+
+
+def test_another_broker_can_be_named(load):
+    s = load(REDIS_URL="redis://127.0.0.1:6379/3", CELERY_BROKER_URL="amqp://127.0.0.1:5672//")
+    assert s["CELERY_BROKER_URL"] == "amqp://127.0.0.1:5672//"
+    assert s["CELERY_BROKER_TRANSPORT_OPTIONS"] == {}
+    assert s["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
+
+
+def test_development_defaults_need_no_server(load, tmp_path):
     s = load()
     assert s["DEBUG"] is True
     db = s["DATABASES"]["default"]
@@ -141,8 +176,8 @@ def test_a_refused_key_is_not_echoed(load):
 
 
 def test_the_portal_refuses_to_start_in_production_without_a_secret_key(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in CONTRACT_VARIABLES and k != "SECRET_KEY"}
-    env.update(DEBUG="0", ISVPORTAL_VAR_DIR=str(tmp_path))
+    env = {k: v for k, v in os.environ.items() if k not in {*VARIABLES, "DJANGO_SETTINGS_MODULE"}}
+    env.update(ISVPORTAL_VAR_DIR=str(tmp_path))  # DEBUG unset: off
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,

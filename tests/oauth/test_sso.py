@@ -228,6 +228,29 @@ class TestRestExchange:
         ]
         assert codes == [404, 404, 404, 429]
 
+    @pytest.mark.parametrize(("proxies", "expected"), [(0, [404, 404, 404, 429]), (1, [404] * 4)])
+    def test_the_throttle_trusts_forwarded_for_only_from_trusted_proxies(
+        self, sso, client, monkeypatch, settings, proxies, expected
+    ):
+        """A client sending a new X-Forwarded-For each time is still one client unless a
+        trusted proxy (TRUSTED_PROXIES) wrote the header."""
+        from rest_framework.settings import api_settings
+        from rest_framework.throttling import SimpleRateThrottle
+
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+        rates = {**api_settings.DEFAULT_THROTTLE_RATES, "sso": "3/min"}
+        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+        codes = [
+            client.post(
+                "/api/v1/auth/sso/",
+                {"suite_id": "x", "code": "y"},
+                content_type="application/json",
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+            ).status_code
+            for n in range(4)
+        ]
+        assert codes == expected
+
 
 class TestProviderLogin:
     def scan(self, sso, browser, corpid, userid):
