@@ -119,7 +119,10 @@ def on_party_deleted(record: CallbackEvent, event: ev.PartyDeleted) -> None:
 
 
 def on_register_corp(record: CallbackEvent, event: ev.RegisterCorp) -> None:
-    register_code_link(code=event.register_code, corpid=event.auth_corpid)
+    if record.provider is not None:  # system events arrive on a provider's URL
+        register_code_link(
+            code=event.register_code, provider=record.provider, corpid=event.auth_corpid
+        )
 
 
 def on_change_app_admin(record: CallbackEvent, event: ev.ChangeAppAdmin) -> None:

@@ -8,12 +8,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console.admin.tenants import register_url
+from console.scope import Scope, scope_of
 from corps.models import AuthorizedCorp, Provider, RegisterCode, Suite
 from corps.services import register_code_create
 from oauth.api.errors import ErrorSerializer
@@ -24,8 +25,21 @@ from tokens.services import provider_api
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 502, 503)}
 
 
+class IsProviderStaff(BasePermission):
+    """Provider staff of any role and service accounts; console.scope limits what each sees."""
+
+    message = _("This endpoint is for the provider's staff and service accounts.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return scope_of(request).role is not None
+
+
 class StaffView(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsProviderStaff]
+
+    @property
+    def scope(self) -> Scope:
+        return scope_of(self.request)
 
 
 class SuiteSerializer(serializers.ModelSerializer):
@@ -68,7 +82,8 @@ class SuiteList(StaffView, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Suite]:
         return (
-            Suite.objects.select_related("provider")
+            self.scope.narrow(Suite.objects.all())
+            .select_related("provider")
             .only("suite_id", "name", "install_mode", "suite_ticket_at", "provider__corpid")
             .annotate(
                 active_corps=Count("corps", filter=Q(corps__status=AuthorizedCorp.Status.ACTIVE)),
@@ -124,7 +139,8 @@ class CorpList(StaffView, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[AuthorizedCorp]:
         params = self.request.query_params
         corps = (
-            AuthorizedCorp.objects.select_related("suite")
+            self.scope.narrow(AuthorizedCorp.objects.all())
+            .select_related("suite")
             .defer("permanent_code")
             .order_by("-installed_at", "pk")
         )
@@ -178,13 +194,13 @@ class RegisterCodeResponse(serializers.ModelSerializer):
         return register_url(code.code)
 
 
-class RegisterCodeCreate(StaffView, APIView):
+class RegisterCodeCreate(StaffView):
     @extend_schema(request=RegisterCodeRequest, responses={201: RegisterCodeResponse, **ERRORS})
     def post(self, request: Request) -> Response:
         body = RegisterCodeRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        providers = Provider.objects.all()
+        providers = self.scope.narrow(Provider.objects.all())
         if data.get("provider_corpid"):
             providers = providers.filter(corpid=data["provider_corpid"])
         if providers.count() != 1:

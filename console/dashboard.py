@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from callbacks.models import CallbackEvent
+from console.scope import Scope
 from corps.models import AuthorizedCorp
 from corps.selectors import suites_with_stale_tickets
 from tokens.models import AuthCodeExchange, Credential
@@ -42,30 +43,34 @@ def _per_day(queryset: Any, field: str, since: Any) -> dict[date, int]:
     return dict(rows)
 
 
-def dashboard() -> dict[str, Any]:
+def dashboard(scope: Scope) -> dict[str, Any]:
+    """The front page's figures, within the staff member's scope."""
     now = timezone.now()
     today = timezone.localdate(now)
     since = now - timedelta(days=DAYS)
-    corps = AuthorizedCorp.objects.aggregate(
+    corps = scope.narrow(AuthorizedCorp.objects.all()).aggregate(
         active=Count("pk", filter=Q(status=AuthorizedCorp.Status.ACTIVE)),
         cancelled=Count("pk", filter=Q(status=AuthorizedCorp.Status.CANCELLED)),
         installs_this_week=Count("pk", filter=Q(installed_at__gte=now - timedelta(days=7))),
     )
-    failing = Credential.objects.filter(failures__gt=0).select_related("corp", "suite", "provider")
+    events = scope.narrow(CallbackEvent.objects.all())
+    failing = scope.narrow(Credential.objects.filter(failures__gt=0)).select_related(
+        "corp", "suite", "provider"
+    )
     return {
         "counts": corps,
-        "events_today": CallbackEvent.objects.filter(
-            received_at__gte=now - timedelta(days=1)
-        ).count(),
-        "stale_suites": list(suites_with_stale_tickets(now).order_by("suite_id")),
+        "events_today": events.filter(received_at__gte=now - timedelta(days=1)).count(),
+        "stale_suites": list(scope.narrow(suites_with_stale_tickets(now)).order_by("suite_id")),
         "failing_credentials": list(failing.order_by("-failures")[:10]),
         "failing_credentials_total": failing.count(),
-        "failed_events": CallbackEvent.objects.filter(status=CallbackEvent.Status.FAILED).count(),
+        "failed_events": events.filter(status=CallbackEvent.Status.FAILED).count(),
         "lost_installs": list(
-            AuthCodeExchange.objects.filter(status=AuthCodeExchange.Status.LOST)
+            scope.narrow(AuthCodeExchange.objects.filter(status=AuthCodeExchange.Status.LOST))
             .select_related("suite")
             .order_by("-created_at")[:10]
         ),
-        "installs_chart": _daily(_per_day(AuthorizedCorp.objects, "installed_at", since), today),
-        "events_chart": _daily(_per_day(CallbackEvent.objects, "received_at", since), today),
+        "installs_chart": _daily(
+            _per_day(scope.narrow(AuthorizedCorp.objects.all()), "installed_at", since), today
+        ),
+        "events_chart": _daily(_per_day(events, "received_at", since), today),
     }

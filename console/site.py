@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from console.dashboard import dashboard
+from console.scope import scope_of
 
 
 class ConsoleSite(AdminSite):
@@ -21,7 +22,7 @@ class ConsoleSite(AdminSite):
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
-        return super().index(request, {**dashboard(), **(extra_context or {})})
+        return super().index(request, {**dashboard(scope_of(request)), **(extra_context or {})})
 
 
 site = ConsoleSite(name="admin")

@@ -219,6 +219,11 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.name or self.open_userid
 
+    @property
+    def can_sign_in(self) -> bool:
+        """Not disabled (2) and not gone from the corp (5), by WeCom's member status."""
+        return self.status not in (2, 5)
+
 
 class MemberTombstone(models.Model):
     """A member WeCom said was deleted, and when: a change older than that arriving late (out

@@ -203,11 +203,20 @@ def corp_cancel(*, corp: AuthorizedCorp, now: datetime | None = None) -> Authori
 
 
 def register_code_link(
-    *, code: str, corp: AuthorizedCorp | None = None, corpid: str = "", now: datetime | None = None
+    *,
+    code: str,
+    provider: Provider,
+    corp: AuthorizedCorp | None = None,
+    corpid: str = "",
+    now: datetime | None = None,
 ) -> RegisterCode | None:
     """A register code became a corp: from register_corp (corpid known, tenant maybe not yet)
-    or from the install that followed it (the tenant). Unknown codes are ignored."""
-    registration = RegisterCode.objects.filter(code_digest=register_code_digest(code)).first()
+    or from the install that followed it (the tenant). Only ``provider``'s own codes and
+    tenants are linked, so one provider's event never touches another's; unknown codes are
+    ignored."""
+    registration = RegisterCode.objects.filter(
+        provider=provider, code_digest=register_code_digest(code)
+    ).first()
     if registration is None:
         return None
     registration.status = RegisterCode.Status.REGISTERED
@@ -219,7 +228,7 @@ def register_code_link(
         registration.corp = corp
     elif registration.corp is None:
         registration.corp = AuthorizedCorp.objects.filter(
-            corpid=registration.registered_corpid
+            suite__provider=provider, corpid=registration.registered_corpid
         ).first()
     registration.save()
     return registration

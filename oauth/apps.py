@@ -6,3 +6,10 @@ class OAuthConfig(AppConfig):
     name = "oauth"
     verbose_name = _("Sign-in and API")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from oauth.roles import role_groups_sync
+
+        post_migrate.connect(role_groups_sync, dispatch_uid="oauth.role_groups_sync")

@@ -1,11 +1,76 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from corps.models import AuthorizedCorp, Member
+from corps.models import AuthorizedCorp, Member, Provider, Suite
+
+
+class Role(models.TextChoices):
+    """What a provider's staff member or service account may do in the console and staff API.
+    Each is a Django group of the same name holding its permissions (oauth migration 0002)."""
+
+    OWNER = "owner", _("owner")
+    OPERATOR = "operator", _("operator")
+
+
+class StaffMembership(models.Model):
+    """A console user who signed in with the provider QR login: which provider, which role,
+    and the WeCom identity and admin level it was derived from at the last sign-in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_membership"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    userid = models.CharField(_("userid"), max_length=64)
+    usertype = models.PositiveSmallIntegerField(_("WeCom admin level"))
+    signed_in_at = models.DateTimeField(_("last sign-in"))
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.userid} ({self.role})"
+
+
+class ServiceKey(models.Model):
+    """An API key for one of the provider's own backends: the staff API with a role, scoped to
+    the provider and, when suites are named, to those suites. Only the key's SHA-256 is kept."""
+
+    PREFIX = "isv_"
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="service_keys")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OPERATOR)
+    suites = models.ManyToManyField(
+        Suite,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suites"),
+        help_text=_("Only these suites; none named means every suite of the provider."),
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("key ends with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service account")
+        verbose_name_plural = _("service accounts")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 class ApiToken(models.Model):

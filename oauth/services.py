@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from corps.contacts import member_upsert
 from corps.models import AuthorizedCorp, Member, Provider, Suite
-from oauth.models import ApiToken, AuditRecord
+from oauth.models import ApiToken, AuditRecord, StaffMembership
+from oauth.roles import role_for_usertype
 from tokens.authorization import corp_install_by_auth_code
 from tokens.refusals import Refused
 from tokens.services import provider_api, suite_api
@@ -179,7 +180,8 @@ def provider_login_url(*, provider: Provider, state: str) -> str:
 
 
 def provider_sign_in(*, provider: Provider, auth_code: str, ip: str | None) -> User:
-    """The provider's own admins become staff users of the console; anyone else is refused."""
+    """The provider's own admins become console staff with the role their WeCom admin level
+    gives (oauth.roles), re-evaluated at every sign-in; anyone else is refused and recorded."""
     try:
         info = provider_api(provider).get_login_info(auth_code=auth_code)
     except InvalidCodeError:
@@ -187,19 +189,45 @@ def provider_sign_in(*, provider: Provider, auth_code: str, ip: str | None) -> U
             400, _("This login code is invalid, used or expired. Scan again.")
         ) from None
     userid = info.user.userid if info.user else ""
-    if info.corpid != provider.corpid or not info.is_admin or not userid:
+    role = role_for_usertype(info.usertype)
+    if info.corpid != provider.corpid or role is None or not userid:
         AuditRecord.objects.create(
             kind=AuditRecord.Kind.PROVIDER_LOGIN_REFUSED,
             detail={"corpid": info.corpid, "userid": userid, "usertype": info.usertype},
             ip=ip,
         )
+        if info.corpid == provider.corpid and userid:
+            raise SignInError(
+                403,
+                _(
+                    "You are a member of the provider's corp, not one of its admins. Ask an "
+                    "admin to make you one in WeCom's admin console, then scan again."
+                ),
+            )
         raise SignInError(403, _("Only admins of the provider can sign in to the console."))
-    user, _created = get_user_model().objects.get_or_create(
-        username=f"provider-{provider.corpid}-{userid}"[:150],
-        defaults={"first_name": (info.user.name if info.user else "")[:150]},
-    )
-    if not (user.is_staff and user.is_superuser):
-        user.is_staff = user.is_superuser = True
+    with transaction.atomic():
+        user, _created = (
+            get_user_model()
+            .objects.select_for_update()
+            .get_or_create(
+                username=f"provider-{provider.corpid}-{userid}"[:150],
+                defaults={"first_name": (info.user.name if info.user else "")[:150]},
+            )
+        )
+        if not user.is_active:
+            raise SignInError(403, _("An owner of the console has disabled this account."))
+        user.is_staff, user.is_superuser = True, False
         user.set_unusable_password()
         user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+        StaffMembership.objects.update_or_create(
+            user=user,
+            defaults={
+                "provider": provider,
+                "role": role,
+                "userid": userid,
+                "usertype": info.usertype,
+                "signed_in_at": timezone.now(),
+            },
+        )
     return user

@@ -356,9 +356,10 @@ def get_login_info(call: Call) -> dict[str, Any]:
     member = corp.members.get(code.payload["userid"]) if corp else None
     if corp is None or member is None:
         raise ApiError(40029, "invalid auth_code")
-    is_admin = member.userid == corp.admin_userid
+    usertype = corp.usertype(member.userid)
+    is_admin = usertype != 5
     answer: dict[str, Any] = {
-        "usertype": 1 if is_admin else 5,
+        "usertype": usertype,
         "user_info": {
             "userid": member.userid,
             "open_userid": member.userid,

@@ -144,6 +144,13 @@ def login_code(life: Lifecycle, data: Data) -> dict[str, Any]:
     return {"auth_code": life.login_code(_text(data, "corpid"), _text(data, "userid"))}
 
 
+def admin_level(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """Make ``userid`` of ``corpid`` an admin of WeCom's level ``usertype`` (2 internal, 3
+    external, 4 分级管理员) or a plain member (5), as get_login_info will report it."""
+    life.admin_level(_text(data, "corpid"), _text(data, "userid"), _int(data, "usertype"))
+    return {}
+
+
 def fault(life: Lifecycle, data: Data) -> dict[str, Any]:
     """The next ``count`` calls to ``endpoint`` (about ``corpid``, if given) fail with
     ``errcode``, answer HTTP ``http_status``, lose their connection mid-answer (``drop``), take
@@ -228,6 +235,7 @@ ACTIONS: dict[str, Action] = {
     "register_corp": register_corp,
     "oauth_code": oauth_code,
     "login_code": login_code,
+    "admin_level": admin_level,
     "fault": fault,
     "clear_faults": clear_faults,
     "rate_limit": rate_limit,

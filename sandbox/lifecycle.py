@@ -323,6 +323,15 @@ class Lifecycle:
         payload = {"suite_id": suite_id, "corpid": corpid, "userid": userid, "scope": scope}
         return self.sandbox.issue_code("oauth_code", payload, OAUTH_CODE_LIFETIME)
 
+    def admin_level(self, corpid: str, userid: str, usertype: int) -> None:
+        corp = self.corp(corpid)
+        if userid not in corp.members:
+            raise LifecycleError(f"no member {userid} in {corpid}")
+        if usertype not in (2, 3, 4, 5) or userid == corp.admin_userid:
+            raise LifecycleError("usertype must be 2, 3, 4 or 5, for anyone but the creator")
+        with self.sandbox.lock:
+            corp.admin_levels[userid] = usertype
+
     def login_code(self, corpid: str, userid: str) -> str:
         if userid not in self.corp(corpid).members:
             raise LifecycleError(f"no member {userid} in {corpid}")

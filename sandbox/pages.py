@@ -147,11 +147,11 @@ def provider_login(life: Lifecycle, request: Request) -> Response:
         corps = []
         for corp in [life.sandbox.provider_corp, *life.sandbox.corps.values()]:
             members = [
-                {"userid": m.userid, "name": m.name, "is_admin": m.userid == corp.admin_userid}
+                {"userid": m.userid, "name": m.name, "is_admin": corp.usertype(m.userid) != 5}
                 for m in corp.members.values()
                 if corp is life.sandbox.provider_corp
                 or not admins_only
-                or m.userid == corp.admin_userid
+                or corp.usertype(m.userid) != 5
             ]
             corps.append(
                 {

@@ -51,7 +51,7 @@ class SandboxHandle:
         """The demo customer corps' corpids, in seeding order."""
         return list(self.server.app.sandbox.corps)
 
-    def action(self, name: str, timeout: float = 30, **data: Any) -> dict[str, Any]:
+    def action(self, name: str, /, timeout: float = 30, **data: Any) -> dict[str, Any]:
         response = self.http.post(
             f"{self.url}/sandbox/api/actions/{name}", json=data, timeout=timeout
         )

@@ -97,6 +97,12 @@ class Corp:
     members: dict[str, Member] = field(default_factory=dict)
     industry: str = ""
     scale: str = "1-50人"
+    # WeCom's admin levels as get_login_info reports them (usertype): 1 creator, 2 internal
+    # admin, 3 external admin, 4 分级管理员, 5 member. The creator is admin_userid.
+    admin_levels: dict[str, int] = field(default_factory=dict)
+
+    def usertype(self, userid: str) -> int:
+        return 1 if userid == self.admin_userid else self.admin_levels.get(userid, 5)
 
     def auth_corp_info(self) -> dict[str, object]:
         return {

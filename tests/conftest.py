@@ -185,8 +185,8 @@ class LivePortal:
         )
         return str(result["code"])
 
-    def act(self, name: str, corp: AuthorizedCorp, **data: Any) -> dict[str, Any]:
-        result = self.wecom.action(name, suite_id=self.suite.suite_id, corpid=corp.corpid, **data)
+    def act(self, action: str, corp: AuthorizedCorp, /, **data: Any) -> dict[str, Any]:
+        result = self.wecom.action(action, suite_id=self.suite.suite_id, corpid=corp.corpid, **data)
         assert result["push"]["ok"], result
         return result
 

@@ -132,7 +132,9 @@ def _corp_build(exchange: AuthCodeExchange) -> AuthorizedCorp:
         if admins is not None:
             corp_admins_set(corp=corp, open_userids=admins)
         if result.register_code_info is not None:
-            register_code_link(code=result.register_code_info.register_code, corp=corp)
+            register_code_link(
+                code=result.register_code_info.register_code, provider=suite.provider, corp=corp
+            )
         exchange.corp = corp
         exchange.status = AuthCodeExchange.Status.INSTALLED
         exchange.answer = ""  # the permanent code now lives on the corp only

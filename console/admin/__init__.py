@@ -1,3 +1,3 @@
 """Every model in the console. Registration happens on import (see console.apps)."""
 
-from console.admin import credentials, events, tenants, users  # noqa: F401
+from console.admin import accounts, credentials, events, tenants, users  # noqa: F401

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
+from console.scope import scope_of
+from oauth.models import Role
 from tokens.refusals import refusal_for
 
 if TYPE_CHECKING:
@@ -77,7 +79,27 @@ class WriteOnlySecrets(forms.ModelForm):
         return cleaned
 
 
-class SecretsAdmin(admin.ModelAdmin):
+class ConsoleAdmin(admin.ModelAdmin):
+    """Every console page lists, shows and offers only what the signed-in staff member's scope
+    allows (console.scope): its own rows and, in forms, its own providers and suites."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return scope_of(request).narrow(super().get_queryset(request))
+
+    def has_owner_permission(self, request: HttpRequest) -> bool:
+        """For actions that cannot be undone (``confirmed_action(dangerous=True)``)."""
+        return scope_of(request).role == Role.OWNER
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs.setdefault("queryset", scope_of(request).narrow(db_field.related_model.objects))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs.setdefault("queryset", scope_of(request).narrow(db_field.related_model.objects))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class SecretsAdmin(ConsoleAdmin):
     """The admin of a model whose form takes secrets (a WriteOnlySecrets form): they are masked
     in error reports like Django's own password forms, and left out of the page of anyone who
     may only view the object."""
@@ -109,9 +131,10 @@ def confirmed_action(
     dangerous: bool = False,
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], Any]:
     """An admin action that first shows what it will act on, then runs ``service`` on each
-    object and reports how many succeeded and why others failed."""
+    object and reports how many succeeded and why others failed. A ``dangerous`` one (it
+    cannot be undone) is offered to owners only."""
 
-    @admin.action(description=description)
+    @admin.action(description=description, permissions=["owner"] if dangerous else None)
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
         if request.POST.get("confirmed") != "yes":
             context = {
@@ -162,7 +185,7 @@ def confirmed_action(
     return action
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ConsoleAdmin):
     """A mirror or a log: viewable, never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

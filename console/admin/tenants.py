@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from callbacks.models import CallbackEvent
 from console.admin.common import (
+    ConsoleAdmin,
     ReadOnlyAdmin,
     SecretsAdmin,
     WriteOnlySecrets,
@@ -216,7 +217,7 @@ MEMBER_COUNT = Coalesce(
 
 
 @admin.register(AuthorizedCorp, site=site)
-class AuthorizedCorpAdmin(admin.ModelAdmin):
+class AuthorizedCorpAdmin(ConsoleAdmin):
     list_display = (
         "corp_name",
         "corpid",
@@ -407,7 +408,7 @@ def register_url(code: str) -> str:
 
 
 @admin.register(RegisterCode, site=site)
-class RegisterCodeAdmin(admin.ModelAdmin):
+class RegisterCodeAdmin(ConsoleAdmin):
     form = RegisterCodeForm
     list_display = (
         "template_id",

@@ -218,6 +218,26 @@ def test_register_corp_links_the_register_code_to_the_new_corp(portal):
     assert registration.corp is not None and registration.corp.corp_name == "新公司"
 
 
+def test_a_register_code_links_only_within_the_provider_that_issued_it(portal):
+    """Another provider of the deployment issued the code (its digest matches): the sandbox
+    provider's register_corp and install leave that provider's code and tenants alone."""
+    from corps.models import Provider
+    from corps.services import register_code_digest
+
+    code = provider_api(portal.provider).get_register_code(template_id="tpldemo001", state="x")
+    other = Provider.objects.create(corpid="wwproviderb", secret="s")
+    foreign = register_code_create(
+        provider=other, template_id="tplb", code=code.value, expires_in=600
+    )
+    assert foreign.code_digest == register_code_digest(code.value)
+    result = portal.wecom.action(
+        "register_corp", register_code=code.value, corp_name="新公司", admin_name="钱七"
+    )
+    assert result["register_corp"]["ok"] and result["create_auth"]["ok"]
+    foreign.refresh_from_db()
+    assert foreign.status == RegisterCode.Status.PENDING and foreign.corp is None
+
+
 def test_an_authentic_event_of_an_unknown_type_is_stored_and_ignored(portal):
     params, body = portal.seal(
         {

@@ -269,3 +269,19 @@ class TestRegisterCodes:
         response = admin_client.post(admin_url(RegisterCode, "add"), form)
         assert response.status_code == 200 and "84020" in response.content.decode()
         assert not RegisterCode.objects.exists()
+
+
+@pytest.mark.django_db
+def test_secrets_posted_to_the_console_are_masked_in_error_reports(rf, admin_user):
+    """Django's error reports leave out the POST fields a view marks sensitive."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from console.site import site
+
+    provider = Provider.objects.create(corpid="wwp", secret="old")
+    request = rf.post(f"/admin/corps/provider/{provider.pk}/change/", {"secret": "NEW-SECRET"})
+    request.user, request._dont_enforce_csrf_checks = admin_user, True
+    site._registry[Provider].changeform_view(request, str(provider.pk))
+    assert set(request.sensitive_post_parameters) == {"secret", "token", "encoding_aes_key"}
+    masked = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert "NEW-SECRET" not in str(masked)

@@ -21,3 +21,22 @@ def follow_to_portal(response, choice: dict[str, str]) -> tuple[str, dict[str, s
 def browser(client):
     """Django's test client as the person's browser (its session holds the state)."""
     return client
+
+
+@pytest.fixture
+def sso(portal, settings):
+    settings.WECOM_OAUTH_BASE = portal.wecom.url
+    settings.WECOM_OPEN_BASE = portal.wecom.url
+    portal.install(0)
+    portal.install(1)
+    return portal
+
+
+def sign_in(
+    sso, browser, corp_index=0, userid="lina", *, next_url="/oauth/me/", scope="snsapi_base"
+):
+    start = browser.get(f"/oauth/login/{sso.suite.suite_id}/", {"next": next_url, "scope": scope})
+    member = f"{sso.wecom.corps[corp_index]}|{userid}"
+    path, query = follow_to_portal(start, {"member": member})
+    assert path == f"/oauth/callback/{sso.suite.suite_id}/"
+    return browser.get(path, query), query

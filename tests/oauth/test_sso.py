@@ -12,26 +12,7 @@ from django.utils import timezone
 
 from corps.models import AuthorizedCorp, Member
 from oauth.models import ApiToken, AuditRecord
-from tests.oauth.conftest import follow_to_portal
-
-
-@pytest.fixture
-def sso(portal, settings):
-    settings.WECOM_OAUTH_BASE = portal.wecom.url
-    settings.WECOM_OPEN_BASE = portal.wecom.url
-    portal.install(0)
-    portal.install(1)
-    return portal
-
-
-def sign_in(
-    sso, browser, corp_index=0, userid="lina", *, next_url="/oauth/me/", scope="snsapi_base"
-):
-    start = browser.get(f"/oauth/login/{sso.suite.suite_id}/", {"next": next_url, "scope": scope})
-    member = f"{sso.wecom.corps[corp_index]}|{userid}"
-    path, query = follow_to_portal(start, {"member": member})
-    assert path == f"/oauth/callback/{sso.suite.suite_id}/"
-    return browser.get(path, query), query
+from tests.oauth.conftest import follow_to_portal, sign_in
 
 
 class TestBrowserFlow:
@@ -264,7 +245,7 @@ class TestProviderLogin:
         response = self.scan(sso, browser, sso.provider.corpid, "sunyue")
         assert response.status_code == 302 and response["Location"] == "/admin/"
         user = get_user_model().objects.get(username=f"provider-{sso.provider.corpid}-sunyue")
-        assert user.is_staff and user.is_superuser and not user.has_usable_password()
+        assert user.is_staff and not user.is_superuser and not user.has_usable_password()
         assert browser.get("/admin/").status_code == 200
 
     @pytest.mark.parametrize("who", ["machao", "customer-admin"])
