@@ -26,21 +26,26 @@ OWNER_ONLY = [
 ]
 
 
+class ProviderLogin:
+    """A provider admin signing in through the sandbox's login QR page at a WeCom admin level;
+    ``client`` is their browser."""
+
+    def __init__(self, portal, client) -> None:
+        self.wecom, self.client = portal.wecom, client
+        self.provider = portal.wecom.config.provider.corpid
+
+    def __call__(self, userid: str, usertype: int | None = None):
+        if usertype is not None:
+            self.wecom.action("admin_level", corpid=self.provider, userid=userid, usertype=usertype)
+        start = self.client.get("/oauth/provider-login/", {"provider": self.provider})
+        path, query = follow_to_portal(start, {"member": f"{self.provider}|{userid}"})
+        return self.client.get(path, query)
+
+
 @pytest.fixture
 def staff(portal, settings, client):
-    """Sign a provider admin in through the sandbox's login QR page, at a WeCom admin level."""
     settings.WECOM_OPEN_BASE = portal.wecom.url
-    provider = portal.wecom.config.provider.corpid
-
-    def sign_in(userid: str, usertype: int | None = None):
-        if usertype is not None:
-            portal.wecom.action("admin_level", corpid=provider, userid=userid, usertype=usertype)
-        start = client.get("/oauth/provider-login/", {"provider": provider})
-        path, query = follow_to_portal(start, {"member": f"{provider}|{userid}"})
-        return client.get(path, query)
-
-    sign_in.client = client
-    return sign_in
+    return ProviderLogin(portal, client)
 
 
 def console_user(userid: str):
