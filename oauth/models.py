@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from corps.models import AuthorizedCorp, Member, Provider, Suite
 
@@ -14,8 +15,8 @@ class Role(models.TextChoices):
     """What a provider's staff member or service account may do in the console and staff API.
     Each is a Django group of the same name holding its permissions (oauth migration 0002)."""
 
-    OWNER = "owner", _("owner")
-    OPERATOR = "operator", _("operator")
+    OWNER = "owner", pgettext_lazy("console role", "owner")
+    OPERATOR = "operator", pgettext_lazy("console role", "operator")
 
 
 class StaffMembership(models.Model):

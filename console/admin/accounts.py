@@ -56,7 +56,7 @@ class ServiceKeyAdmin(ConsoleAdmin):
         ),
     )
 
-    @admin.display(description=gettext_lazy("state"))
+    @admin.display(description=gettext_lazy("status"))
     def state(self, key: ServiceKey) -> Any:
         if key.revoked_at is not None:
             return badge(_("revoked"), "bad")
