@@ -18,6 +18,7 @@ class ConsoleSite(AdminSite):
     site_title = _("isvportal console")
     index_title = _("Dashboard")
     index_template = "console/dashboard.html"
+    site_url = None  # the portal has no public site of its own to link to
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

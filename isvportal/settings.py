@@ -318,6 +318,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 
 LOGIN_URL = "/oauth/provider-login/"
+LOGIN_REDIRECT_URL = "/admin/"  # where a sign-in with no safe ?next= lands
 
 # --- REST API --------------------------------------------------------------------------------
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("callback/<str:suite_id>/", views.login_callback, name="login-callback"),
     path("provider-login/", views.provider_login, name="provider-login"),
     path("me/", views.signed_in, name="signed-in"),
+    path("sign-out/", views.sign_out, name="sign-out"),
 ]

@@ -3,12 +3,11 @@ becomes a page with its reason and status (isvportal.middleware.RefusalPageMiddl
 
 from __future__ import annotations
 
-from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -138,7 +137,19 @@ def _provider(corpid: str | None) -> Provider:
     return provider
 
 
-@login_required(login_url="/oauth/provider-login/")
+@require_GET
 def signed_in(request: HttpRequest) -> HttpResponse:
+    """The member's page. Signed out, it says how to sign in again: members sign in by opening
+    the app in WeCom, not at the console's staff login."""
+    if not request.user.is_authenticated:
+        message = _("You are signed out. Open the app in WeCom to sign in again.")
+        return result_page(request, _("Signed out"), message, 401)
     member = getattr(request.user, "wecom_member", None)
     return render(request, "oauth/signed_in.html", {"member": member})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    message = _("You are signed out. Open the app in WeCom to sign in again.")
+    return result_page(request, _("Signed out"), message)

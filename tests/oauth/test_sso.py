@@ -257,3 +257,29 @@ class TestProviderLogin:
         assert response.status_code == 403
         assert AuditRecord.objects.get().kind == "provider_login_refused"
         assert not get_user_model().objects.filter(is_staff=True).exists()
+
+
+class TestWaysOut:
+    def test_a_signed_out_member_is_told_how_to_sign_in_again(self, client):
+        response = client.get("/oauth/me/")
+        assert response.status_code == 401
+        assert "Open the app in WeCom" in response.content.decode()
+
+    def test_a_member_signs_out(self, sso, browser):
+        sign_in(sso, browser)
+        page = browser.get("/oauth/me/").content.decode()
+        assert 'id="sign-out"' in page
+        assert browser.post("/oauth/sign-out/").status_code == 200
+        assert browser.get("/oauth/me/").status_code == 401
+        assert browser.get("/oauth/sign-out/").status_code == 405
+
+    def test_the_staff_login_never_follows_an_outside_next(self, admin_user, client):
+        response = client.post(
+            "/admin/login/?next=https://evil.example",
+            {"username": admin_user.username, "password": "password"},
+        )
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+
+    def test_the_console_offers_no_link_to_a_site_that_does_not_exist(self, admin_client):
+        page = admin_client.get("/admin/").content.decode()
+        assert "View site" not in page and 'href="/"' not in page
