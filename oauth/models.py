@@ -90,7 +90,7 @@ class ApiToken(models.Model):
         indexes = [models.Index(fields=["expires_at"], name="apitoken_expires_idx")]
 
     def __str__(self) -> str:
-        return f"{self.member} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"{self.member} until {timezone.localtime(self.expires_at):%Y-%m-%d %H:%M %Z}"
 
     @property
     def is_expired(self) -> bool:
@@ -119,4 +119,4 @@ class AuditRecord(models.Model):
         indexes = [models.Index(fields=["kind", "-created_at"], name="audit_kind_idx")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M %Z}"

@@ -11,10 +11,18 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
+from django.utils.translation import gettext_lazy
 
 from oauth.models import Role
 
 ROLE_OF_USERTYPE = {1: Role.OWNER, 2: Role.OWNER, 3: Role.OPERATOR, 4: Role.OPERATOR}
+USERTYPE_NAMES = {
+    1: gettext_lazy("creator"),
+    2: gettext_lazy("internal admin"),
+    3: gettext_lazy("external admin"),
+    4: gettext_lazy("sub-admin (分级管理员)"),
+    5: gettext_lazy("member"),
+}
 
 # Owners: everything about the provider's tenants, its suites and secrets, its staff accounts
 # (not the groups themselves, which every provider shares) and its service accounts; their own

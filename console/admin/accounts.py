@@ -16,6 +16,7 @@ from console.admin.common import ConsoleAdmin, ReadOnlyAdmin, badge, confirmed_a
 from console.site import site
 from oauth.keys import service_key_issue, service_key_revoke
 from oauth.models import ServiceKey, StaffMembership
+from oauth.roles import USERTYPE_NAMES
 
 
 class ServiceKeyForm(forms.ModelForm):
@@ -99,7 +100,11 @@ class ServiceKeyAdmin(ConsoleAdmin):
 class StaffMembershipAdmin(ReadOnlyAdmin):
     """Who signed in with the provider QR login, and the role WeCom's admin level gave them."""
 
-    list_display = ("user", "provider", "role", "userid", "usertype", "signed_in_at")
+    list_display = ("user", "provider", "role", "userid", "admin_level", "signed_in_at")
     list_filter = ("role", "provider")
     list_select_related = ("user", "provider")
     search_fields = ("userid", "user__username")
+
+    @admin.display(description=gettext_lazy("WeCom admin level"), ordering="usertype")
+    def admin_level(self, membership: StaffMembership) -> str:
+        return str(USERTYPE_NAMES.get(membership.usertype, membership.usertype))

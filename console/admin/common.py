@@ -129,10 +129,12 @@ def confirmed_action(
     service: Callable[[Any], Any],
     *,
     dangerous: bool = False,
+    queued: bool = False,
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], Any]:
     """An admin action that first shows what it will act on, then runs ``service`` on each
     object and reports how many succeeded and why others failed. A ``dangerous`` one (it
-    cannot be undone) is offered to owners only."""
+    cannot be undone) is offered to owners only; a ``queued`` one hands the work to a worker
+    and says so, rather than "done"."""
 
     @admin.action(description=description, permissions=["owner"] if dangerous else None)
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
@@ -162,15 +164,21 @@ def confirmed_action(
                 refusal = refusal_for(error)
                 failed.append(f"{obj}: {refusal.detail if refusal else error}")
         if done:
-            modeladmin.message_user(
-                request,
+            report = (
                 ngettext(
+                    "%(action)s: queued %(n)d object; a worker processes it shortly.",
+                    "%(action)s: queued %(n)d objects; a worker processes them shortly.",
+                    done,
+                )
+                if queued
+                else ngettext(
                     "%(action)s: done for %(n)d object.",
                     "%(action)s: done for %(n)d objects.",
                     done,
                 )
-                % {"action": description, "n": done},
-                messages.SUCCESS,
+            )
+            modeladmin.message_user(
+                request, report % {"action": description, "n": done}, messages.SUCCESS
             )
         if failed:
             modeladmin.message_user(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from console.admin.common import ReadOnlyAdmin, confirmed_action, expiry_badge
 from console.site import site
 from oauth.models import ApiToken, AuditRecord
+from oauth.roles import USERTYPE_NAMES as USERTYPES
 from tokens.models import Credential
 from tokens.services import credential_refresh_by_key
 
@@ -95,8 +96,18 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditRecord, site=site)
 class AuditRecordAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "user", "corp", "ip")
+    list_display = ("created_at", "kind", "user", "corp", "who", "ip")
     list_filter = ("kind",)
     list_select_related = ("user", "corp")
-    fields = ("created_at", "kind", "user", "corp", "ip", "detail")
+    fields = ("created_at", "kind", "user", "corp", "who", "ip", "detail")
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("who"))
+    def who(self, record: AuditRecord) -> str:
+        """A refused sign-in has no user or corp of ours: who it was is in its detail."""
+        detail = record.detail if isinstance(record.detail, dict) else {}
+        parts = [str(detail[k]) for k in ("corpid", "userid") if detail.get(k)]
+        usertype = detail.get("usertype")
+        if usertype in USERTYPES:
+            parts.append(str(USERTYPES[usertype]))
+        return " · ".join(parts) or "-"

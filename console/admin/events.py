@@ -63,7 +63,10 @@ class CallbackEventAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     actions = (
         confirmed_action(
-            "replay", gettext_lazy("Replay (process again)"), lambda e: event_replay(event=e)
+            "replay",
+            gettext_lazy("Replay (process again)"),
+            lambda e: event_replay(event=e),
+            queued=True,
         ),
     )
 

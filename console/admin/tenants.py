@@ -10,7 +10,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -186,6 +186,7 @@ class RecentEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     max_num = 0
+    ordering = ("-received_at",)
     verbose_name_plural = gettext_lazy("event history (latest 20)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -217,6 +218,7 @@ MEMBER_COUNT = Coalesce(
 
 @admin.register(AuthorizedCorp, site=site)
 class AuthorizedCorpAdmin(ConsoleAdmin):
+    change_form_template = "console/corp_change_form.html"
     list_display = (
         "corp_name",
         "corpid",
@@ -319,8 +321,23 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tenants come from installs
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a mirror of WeCom: changed by its actions, never by hand
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead; the history stays
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The corp's actions as buttons on its page too (they post to the list's actions)."""
+        actions = self.get_action_choices(request, default_choices=[])
+        context = {**(extra_context or {}), "corp_actions": actions}
+        return super().change_view(request, object_id, form_url, context)
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_badge(self, corp: AuthorizedCorp) -> SafeString:

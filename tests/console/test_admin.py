@@ -189,12 +189,33 @@ class TestCorpActions:
         assert "failed for" in messages[1] and operation.third.corp_name in messages[1]
 
 
+def test_the_corp_page_is_read_only_with_its_actions_and_newest_events_first(
+    operation, admin_client
+):
+    for _ in range(2):
+        operation.act("app_event", operation.first, event="enter_agent", userid="lina")
+    html = admin_client.get(admin_url(AuthorizedCorp, "change", operation.first.pk)).content
+    page = html.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    for action in ("refresh_auth_info", "refresh_tokens", "resync_contacts", "revoke"):
+        assert f'id="corp-action-{action}"' in page
+    events = page[page.index('id="events-group"') :]
+    shown = [int(pk) for pk in re.findall(r"/admin/callbacks/callbackevent/(\d+)/change/", events)]
+    assert len(shown) > 1 and shown == sorted(shown, reverse=True)
+    confirm = admin_client.post(
+        admin_url(AuthorizedCorp),
+        {"action": "resync_contacts", "_selected_action": operation.first.pk},
+    )
+    assert 'id="confirm-question"' in confirm.content.decode()
+
+
 def test_replaying_an_event_processes_it_again(operation, admin_client):
     event = CallbackEvent.objects.filter(kind="change_auth").first() or CallbackEvent.objects.get(
         kind="cancel_auth"
     )
     attempts = event.attempts
-    run_action(admin_client, CallbackEvent, "replay", [event])
+    messages = run_action(admin_client, CallbackEvent, "replay", [event])
+    assert messages == ["Replay (process again): queued 1 object; a worker processes it shortly."]
     event.refresh_from_db()
     assert event.status == "processed" and event.attempts == attempts + 1
 

@@ -75,6 +75,12 @@ def test_a_plain_member_of_the_provider_is_refused_with_a_clear_page(staff):
     assert AuditRecord.objects.get().detail["usertype"] == 5
 
 
+def test_the_audit_log_names_who_was_refused(staff, admin_client):
+    staff(ADMIN, 5)
+    listing = admin_client.get("/admin/oauth/auditrecord/").content.decode()
+    assert f"{ADMIN} · member" in listing
+
+
 def test_the_role_is_evaluated_again_at_every_sign_in(staff):
     staff(ADMIN, 2)
     assert staff.client.get("/admin/corps/provider/").status_code == 200

@@ -119,16 +119,18 @@ class TestIsvstatus:
             key=f"corp:{corp.pk}", kind="corp", corp=corp, value="v", expires_at=expires
         )
         report = json.loads(run("isvstatus", json=True))
+        local = timezone.localtime(expires).isoformat()  # in TIME_ZONE, with its offset
+        assert local.endswith("+08:00")
         [listed] = report["suites"]
         assert 89 <= listed["ticket_age_seconds"] <= 95 and listed["ticket_fresh"] is True
-        assert listed["token_expires_at"] == expires.isoformat()
+        assert listed["token_expires_at"] == local
         assert report["corps"] == [
             {
                 "suite_id": "ww1",
                 "corpid": "wpcorp",
                 "corp_name": "星辰科技",
                 "status": "active",
-                "token_expires_at": expires.isoformat(),
+                "token_expires_at": local,
             },
             {
                 "suite_id": "ww1",

@@ -16,7 +16,8 @@ from tokens.selectors import expiries
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """ISO 8601 in the deployment's TIME_ZONE, with its offset."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 def status_report() -> dict[str, list[dict[str, Any]]]:
