@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.request import Request
@@ -29,16 +30,29 @@ from oauth.state import StateError, state_consume, state_issue
 SIGNED_IN = "/oauth/me/"
 
 
-def result_page(request: HttpRequest, title: str, message: str, status: int = 200) -> HttpResponse:
-    return render(request, "oauth/result.html", {"title": title, "message": message}, status=status)
+INSTALLS_REMEMBERED = 10  # per browser session, so reloading an install's result page works
 
 
-def bad_state(request: HttpRequest) -> HttpResponse:
+def result_page(
+    request: HttpRequest, title: str, message: str, status: int = 200, restart: str = ""
+) -> HttpResponse:
+    context = {"title": title, "message": message, "restart": restart}
+    return render(request, "oauth/result.html", context, status=status)
+
+
+def bad_state(request: HttpRequest, restart: str) -> HttpResponse:
     message = _(
         "This link is no longer valid (it was used, expired, or opened in another browser). "
         "Please start again."
     )
-    return result_page(request, _("Please start again"), message, 400)
+    return result_page(request, _("Please start again"), message, 400, restart)
+
+
+def _installed_page(request: HttpRequest, corp_name: str) -> HttpResponse:
+    message = _(
+        "%(corp)s has installed the app. Its members can open it from the WeCom workbench."
+    ) % {"corp": corp_name}
+    return result_page(request, _("Installed"), message)
 
 
 def _suite(suite_id: str) -> Suite:
@@ -63,20 +77,24 @@ def install_start(request: HttpRequest, suite_id: str) -> HttpResponse:
 
 @require_GET
 def install_done(request: HttpRequest, suite_id: str) -> HttpResponse:
+    state = request.GET.get("state") or ""
+    done: dict[str, str] = request.session.get("installs_done", {})
     try:
-        data = state_consume(request.session, "install", request.GET.get("state"))
+        data = state_consume(request.session, "install", state)
     except StateError:
-        return bad_state(request)
+        if state in done:  # the result page, reloaded
+            return _installed_page(request, done[state])
+        return bad_state(request, reverse("oauth:install", args=[suite_id]))
     if data.get("suite_id") != suite_id:
         raise SignInError(400, _("This install was started for another app."))
     auth_code = request.GET.get("auth_code", "")
     if not auth_code:
         raise SignInError(400, _("WeCom did not send an auth_code."))
     corp = install_finish(suite=_suite(suite_id), auth_code=auth_code)
-    message = _(
-        "%(corp)s has installed the app. Its members can open it from the WeCom workbench."
-    ) % {"corp": corp.corp_name or corp.corpid}
-    return result_page(request, _("Installed"), message)
+    corp_name = corp.corp_name or corp.corpid
+    remembered = [*done.items()][-(INSTALLS_REMEMBERED - 1) :]
+    request.session["installs_done"] = {**dict(remembered), state: corp_name}
+    return _installed_page(request, corp_name)
 
 
 @require_GET
@@ -95,7 +113,7 @@ def login_callback(request: HttpRequest, suite_id: str) -> HttpResponse:
     try:
         data = state_consume(request.session, "sso", request.GET.get("state"))
     except StateError:
-        return bad_state(request)
+        return bad_state(request, reverse("oauth:login", args=[suite_id]))
     if data.get("suite_id") != suite_id:
         raise SignInError(400, _("This sign-in was started for another app."))
     member = member_sign_in(suite=_suite(suite_id), code=request.GET.get("code", ""))
@@ -118,7 +136,7 @@ def provider_login(request: HttpRequest) -> HttpResponse:
     try:
         data = state_consume(request.session, "provider-login", request.GET.get("state"))
     except StateError:
-        return bad_state(request)
+        return bad_state(request, reverse("oauth:provider-login"))
     provider = _provider(data.get("provider"))
     user = provider_sign_in(
         provider=provider, auth_code=request.GET["auth_code"], ip=_client_ip(request)

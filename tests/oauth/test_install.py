@@ -52,15 +52,26 @@ def test_a_test_mode_suite_installs_as_a_test_authorization(portal, browser, set
     assert AuthorizedCorp.objects.get().edition_name == "测试版"
 
 
-def test_a_replayed_state_is_a_400_and_stores_nothing_more(portal, browser, settings):
+def test_reloading_the_result_shows_it_again_and_a_replay_elsewhere_is_a_400(
+    portal, browser, settings
+):
+    from django.test import Client
+
     settings.WECOM_OPEN_BASE = portal.wecom.url
     path, query = follow_to_portal(
         start_install(portal, browser), {"corpid": portal.wecom.corps[0]}
     )
-    assert browser.get(path, query).status_code == 200
-    replay = browser.get(path, query)
+    first = browser.get(path, query)
+    assert first.status_code == 200
+    reloaded = browser.get(path, query)
+    assert reloaded.status_code == 200 and reloaded.content == first.content
+    replay = Client().get(path, query)
     assert replay.status_code == 400
-    assert "start again" in replay.content.decode()
+    page = replay.content.decode()
+    assert "start again" in page
+    assert f'id="restart" class="button" href="/oauth/install/{portal.suite.suite_id}/"' in page
+    assert AuthorizedCorp.objects.count() == 1
+    assert len(portal.wecom.calls("service/get_permanent_code")) == 1
 
 
 def test_a_state_from_another_browser_is_refused(portal, browser):

@@ -80,6 +80,8 @@ class TestBrowserFlow:
         params = {"code": "whatever"} | ({"state": state} if state is not None else {})
         response = browser.get(f"/oauth/callback/{sso.suite.suite_id}/", params)
         assert response.status_code == 400
+        restart = f'id="restart" class="button" href="/oauth/login/{sso.suite.suite_id}/"'
+        assert restart in response.content.decode()
         assert get_user_model().objects.count() == 0
 
     def test_an_expired_state_is_a_400(self, sso, browser, time_machine):
