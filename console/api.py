@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from console.admin.tenants import register_url
 from console.scope import Scope, scope_of
 from corps.models import AuthorizedCorp, Provider, RegisterCode, Suite
-from corps.services import register_code_create
+from corps.services import REGISTER_STATE_PATTERN, register_code_create
 from oauth.api.errors import ErrorSerializer
 from tokens.models import Credential
 from tokens.selectors import expiries
@@ -176,7 +176,7 @@ class RegisterCodeRequest(serializers.Serializer):
         required=False, help_text=_("needed with several providers")
     )
     template_id = serializers.CharField(max_length=128)
-    state = serializers.RegexField(r"^[A-Za-z0-9]{0,128}$", required=False, allow_blank=True)
+    state = serializers.RegexField(REGISTER_STATE_PATTERN, required=False, allow_blank=True)
     corp_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     admin_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     admin_mobile = serializers.CharField(max_length=32, required=False, allow_blank=True)

@@ -234,6 +234,10 @@ def register_code_link(
     return registration
 
 
+# WeCom's rule for a register code's state (84025 otherwise): letters and digits, at most 128.
+REGISTER_STATE_PATTERN = r"^[A-Za-z0-9]{0,128}$"
+
+
 def register_code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 

@@ -28,9 +28,10 @@ from console.admin.common import (
     confirmed_action,
     expiry_badge,
 )
+from console.scope import scope_of
 from console.site import site
 from corps.models import AuthorizedCorp, Department, Member, Provider, RegisterCode, Suite
-from corps.services import register_code_create
+from corps.services import REGISTER_STATE_PATTERN, register_code_create
 from tokens.authorization import (
     corp_auth_refresh,
     corp_contacts_sync,
@@ -389,9 +390,26 @@ class DepartmentAdmin(ReadOnlyAdmin):
 class RegisterCodeForm(forms.ModelForm):
     """Creating a register code asks WeCom for one (get_register_code)."""
 
+    state = forms.RegexField(
+        REGISTER_STATE_PATTERN,
+        required=False,
+        label=gettext_lazy("state"),
+        error_messages={"invalid": gettext_lazy("Use letters and digits only, at most 128.")},
+        help_text=gettext_lazy(
+            "Comes back with register_corp, to tell your campaigns apart: letters and digits, "
+            "at most 128."
+        ),
+    )
+
     class Meta:
         model = RegisterCode
         fields = ["provider", "template_id", "state", "corp_name", "admin_name", "admin_mobile"]
+        help_texts = {
+            "template_id": gettext_lazy(
+                "The id of a registration template (推广包), from WeCom's provider console: "
+                "应用管理 → 推广二维码."
+            )
+        }
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -439,6 +457,36 @@ class RegisterCodeAdmin(ConsoleAdmin):
     search_fields = ("state", "corp_name", "registered_corpid")
     list_select_related = ("corp",)
     readonly_fields = ("link", "qr_code", "status", "registered", "expires_at", "registered_at")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        providers = scope_of(request).narrow(Provider.objects.all())
+        if "provider" not in initial and providers.count() == 1:
+            initial["provider"] = str(providers.get().pk)  # the only choice, chosen
+        return initial
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if add:
+            used = (
+                scope_of(request)
+                .narrow(RegisterCode.objects.all())
+                .order_by("template_id")
+                .values_list("template_id", flat=True)
+                .distinct()[:20]
+            )
+            if used:
+                field = context["adminform"].form.fields["template_id"]
+                hint = _("Used before: %(ids)s.") % {"ids": ", ".join(used)}
+                field.help_text = f"{field.help_text} {hint}"
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:

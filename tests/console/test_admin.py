@@ -306,3 +306,27 @@ def test_secrets_posted_to_the_console_are_masked_in_error_reports(rf, admin_use
     assert set(request.sensitive_post_parameters) == {"secret", "token", "encoding_aes_key"}
     masked = SafeExceptionReporterFilter().get_post_parameters(request)
     assert "NEW-SECRET" not in str(masked)
+
+
+class TestRegisterCodeForm:
+    def test_the_only_provider_is_chosen_and_the_rules_are_told(self, operation, admin_client):
+        page = admin_client.get(admin_url(RegisterCode, "add"))
+        form = page.context["adminform"].form
+        assert str(form.initial["provider"]) == str(Provider.objects.get().pk)
+        html = page.content.decode()
+        assert "推广二维码" in html and "letters and digits" in html
+
+    def test_a_bad_state_is_refused_before_asking_wecom(self, operation, admin_client):
+        operation.wecom.reset_logs()
+        form = {"provider": Provider.objects.get().pk, "template_id": "tpldemo001",
+                "state": "has space"}  # fmt: skip
+        page = admin_client.post(admin_url(RegisterCode, "add"), form)
+        assert page.status_code == 200 and "letters and digits only" in page.content.decode()
+        assert operation.wecom.calls("service/get_register_code") == []
+
+    def test_template_ids_used_before_are_suggested(self, operation, admin_client, settings):
+        settings.WECOM_OPEN_BASE = operation.wecom.url
+        form = {"provider": Provider.objects.get().pk, "template_id": "tpldemo001", "state": ""}
+        assert admin_client.post(admin_url(RegisterCode, "add"), form).status_code == 302
+        page = admin_client.get(admin_url(RegisterCode, "add")).content.decode()
+        assert "Used before: tpldemo001." in page

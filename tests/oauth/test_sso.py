@@ -285,3 +285,15 @@ class TestWaysOut:
     def test_the_console_offers_no_link_to_a_site_that_does_not_exist(self, admin_client):
         page = admin_client.get("/admin/").content.decode()
         assert "View site" not in page and 'href="/"' not in page
+
+
+class TestConsoleSignIn:
+    def test_the_login_page_leads_to_the_provider_qr_login(self, client):
+        page = client.get("/admin/login/").content.decode()
+        assert 'id="provider-login" href="/oauth/provider-login/"' in page
+
+    def test_a_member_at_the_console_is_named_as_a_person(self, sso, browser):
+        sign_in(sso, browser)
+        assert browser.get("/admin/").status_code == 302
+        page = browser.get("/admin/login/?next=/admin/").content.decode()
+        assert "李娜" in page and "wecom-" not in page
