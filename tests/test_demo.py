@@ -72,6 +72,7 @@ def demo(tmp_path):
             f"http://127.0.0.1:{sandbox_port}",
             "".join(announced),
             tmp_path,
+            process,
         )
     finally:
         process.send_signal(signal.SIGINT)
@@ -82,7 +83,7 @@ def demo(tmp_path):
 
 
 def test_the_demo_runs_the_whole_product(demo):
-    portal, wecom, announced, _ = demo
+    portal, wecom, announced, *_ = demo
     for url in (f"{wecom}/", f"{portal}/oauth/install/", f"{portal}/admin/", f"{portal}/api/docs/"):
         assert url in announced
     password = re.search(r"\(admin / (\S+)\)", announced).group(1)
@@ -118,3 +119,40 @@ def test_the_demo_runs_the_whole_product(demo):
     page = browser.get(f"{portal}/oauth/login/wwdemosuite0000001/", timeout=30)
     welcome = browser.post(page.url.split("#")[0], data={"member": f"{corpid}|lina"}, timeout=30)
     assert "李娜" in welcome.text
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid``, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent has yet to reap it
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's parent-death signal")
+def test_a_demo_killed_hard_takes_every_process_it_started_with_it(demo):
+    """SIGKILL (or a terminal closing) gives the demo no chance to stop its children: the
+    kernel tells each of them to stop when the demo dies."""
+    *_, process = demo
+    started = descendants(process.pid)
+    assert len(started) >= 3  # the portal, the worker with beat, the sandbox
+    process.kill()
+    process.wait(10)
+    eventually(lambda: not any(alive(pid) for pid in started), seconds=45)

@@ -5,12 +5,14 @@ otherwise). Ctrl-C stops every process it started."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
@@ -76,7 +78,8 @@ class Command(BaseCommand):
 
         def start(*command: str) -> None:
             # Our own interpreter and modules, with arguments from our own options. Each child leads
-            # its own process group, so stopping it stops what it forked too (Celery's pool, beat).
+            # its own process group, so stopping it stops what it forked too (Celery's pool, beat),
+            # and is told to stop when the demo dies, however it dies.
             children.append(
                 subprocess.Popen(  # noqa: S603
                     list(command),
@@ -84,6 +87,7 @@ class Command(BaseCommand):
                     cwd=settings.BASE_DIR,
                     stdout=subprocess.DEVNULL,
                     start_new_session=True,
+                    preexec_fn=_dies_with(os.getpid()),
                 )
             )
 
@@ -174,6 +178,24 @@ class Command(BaseCommand):
                 child.wait()
             _signal_group(child, signal.SIGKILL)  # whatever it left behind
         self.stdout.write(_("Stopped."))
+
+
+def _dies_with(parent: int) -> Callable[[], None] | None:
+    """For a child, before it runs: on Linux, the kernel sends it SIGTERM when ``parent`` dies
+    (even by SIGKILL or a closed terminal), so no demo process outlives the demo."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arrange() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the demo died before the request was in place
+            os._exit(1)
+
+    return arrange
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
