@@ -268,7 +268,15 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
                     "admin_userid": corp.admin_userid,
                     "departments": [d.as_json() for d in corp.departments.values()],
                     "members": [
-                        {"userid": m.userid, "name": m.name, "departments": m.departments}
+                        {
+                            "userid": m.userid,
+                            "name": m.name,
+                            "departments": m.departments,
+                            "department_names": [
+                                corp.departments[d].name if d in corp.departments else str(d)
+                                for d in m.departments
+                            ],
+                        }
                         for m in corp.members.values()
                     ],
                     "installs": [
@@ -291,7 +299,7 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
                     "suite_id": s.suite_id,
                     "name": s.name,
                     "register_templates": list(s.register_templates),
-                    "tickets_pushed": len(sandbox.tickets[s.suite_id]),
+                    "tickets_pushed": sandbox.tickets_pushed[s.suite_id],
                 }
                 for s in sandbox.config.suites
             ],

@@ -110,7 +110,8 @@ class Sandbox:
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock_offset: float = 0.0
     corps: dict[str, Corp] = field(default_factory=dict)
-    tickets: dict[str, deque[tuple[str, float]]] = field(default_factory=dict)
+    tickets: dict[str, deque[tuple[str, float]]] = field(default_factory=dict)  # the valid two
+    tickets_pushed: Counter[str] = field(default_factory=Counter)  # suite_id → pushes sent
     credentials: dict[str, Credential] = field(default_factory=dict)
     codes: dict[str, Code] = field(default_factory=dict)
     authorizations: dict[tuple[str, str], Authorization] = field(default_factory=dict)

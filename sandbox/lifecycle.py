@@ -193,7 +193,9 @@ class Lifecycle:
         parentid = _ints([data.get("parentid", 1)])[0]
         if parentid not in corp.departments:
             raise LifecycleError(f"no parent department {parentid}")
-        new_id = max(corp.departments) + 1
+        new_id = _ints([data["id"]])[0] if data.get("id") else max(corp.departments) + 1
+        if new_id in corp.departments:
+            raise LifecycleError(f"department {new_id} exists already")
         corp.departments[new_id] = Department(new_id, name, parentid, new_id)
         return {"Id": new_id, "Name": name, "ParentId": parentid, "Order": new_id}
 

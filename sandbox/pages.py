@@ -3,7 +3,9 @@ and the sandbox's own control page."""
 
 from __future__ import annotations
 
+import json
 import threading
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext as _
@@ -219,6 +221,15 @@ def control_page(life: Lifecycle, request: Request) -> Response:
     )
 
 
+def _outcome(result: dict[str, Any]) -> str:
+    """An action's answer as a person reads it: ``key: value`` pairs, not a Python dict."""
+    parts = []
+    for key, value in result.items():
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts) or "-"
+
+
 def control_action(life: Lifecycle, request: Request, name: str) -> Response:
     """A control-page button: run the action, then show the control page with its outcome.
 
@@ -226,7 +237,11 @@ def control_action(life: Lifecycle, request: Request, name: str) -> Response:
     """
     try:
         result = control.run(life, name, request.form.to_dict())
-        message = _("%(action)s done: %(result)s") % {"action": name, "result": result}
+        message = _("%(action)s done: %(result)s") % {"action": name, "result": _outcome(result)}
+        if "register_code" in result:
+            query = urlencode({"register_code": result["register_code"]})
+            link = f"{request.host_url}3rdservice/wework/register?{query}"
+            message = _("New register link: %(link)s") % {"link": link}
     except LifecycleError as error:
         message = _("%(action)s failed: %(error)s") % {"action": name, "error": error}
     with life.sandbox.lock:

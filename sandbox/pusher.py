@@ -126,6 +126,8 @@ class Pusher:
 
     def push_suite_ticket(self, suite_id: str) -> Delivery:
         ticket = self.sandbox.new_suite_ticket(suite_id)
+        with self.sandbox.lock:
+            self.sandbox.tickets_pushed[suite_id] += 1
         fields = {
             "SuiteId": suite_id,
             "InfoType": "suite_ticket",

@@ -242,6 +242,31 @@ class TestControlPage:
         )
         assert "cancel_auth failed" in response.text and "not installed" in response.text
 
+    def test_it_counts_tickets_pushed_and_names_departments(self, wecom):
+        for _ in range(3):
+            wecom.push_ticket()
+        [suite] = wecom.state()["suites"]
+        assert suite["tickets_pushed"] == 3  # pushes sent, not the two still valid
+        page = get(wecom, "/").text
+        assert "研发部" in page and "{'" not in page
+
+    def test_a_new_register_link_is_shown_as_a_link(self, wecom):
+        shown = requests.post(
+            f"{wecom.url}/sandbox/act/register_code", data={"template_id": "tpldemo001"}, timeout=10
+        )
+        assert f"{wecom.url}/3rdservice/wework/register?register_code=" in shown.text
+        assert "{'" not in shown.text
+
+    def test_create_party_keeps_the_typed_department_id(self, wecom, receiver):
+        corpid = wecom.corps[0]
+        wecom.action("create_auth", suite_id=wecom.suite.suite_id, corpid=corpid)
+        wecom.action("change_contact", suite_id=wecom.suite.suite_id, corpid=corpid,
+                     change_type="create_party", name="新部门", id="42")  # fmt: skip
+        corp = next(c for c in wecom.state()["corps"] if c["corpid"] == corpid)
+        assert {"id": 42, "name": "新部门"}.items() <= next(
+            d for d in corp["departments"] if d["id"] == 42
+        ).items()
+
     def test_an_unknown_path_is_a_404(self, wecom):
         assert get(wecom, "/nowhere").status_code == 404
         body = get(wecom, "/cgi-bin/service/nowhere").json()
