@@ -23,16 +23,28 @@ class CallbackEvent(models.Model):
         IGNORED = "ignored", _("ignored")
 
     receiver = models.CharField(_("receiver"), max_length=8, choices=Receiver.choices)
-    suite = models.ForeignKey(Suite, on_delete=models.PROTECT, null=True, blank=True)
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True)
+    suite = models.ForeignKey(
+        Suite, verbose_name=_("suite"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.PROTECT, null=True, blank=True
+    )
     corp = models.ForeignKey(
-        AuthorizedCorp, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        AuthorizedCorp,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("corp"),
     )
     corpid = models.CharField(_("corpid"), max_length=64, blank=True)
     kind = models.CharField(_("event type"), max_length=64)
     change_type = models.CharField(_("change type"), max_length=32, blank=True)
     dedupe_key = models.CharField(
-        max_length=100, unique=True, help_text=_("MsgId, else a hash of the decrypted XML.")
+        _("dedupe key"),
+        max_length=100,
+        unique=True,
+        help_text=_("MsgId, else a hash of the decrypted XML."),
     )
     envelope = models.TextField(_("raw envelope"))
     xml = EncryptedTextField(_("decrypted XML"))
@@ -43,7 +55,7 @@ class CallbackEvent(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     traceback = models.TextField(_("traceback"), blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
     class Meta:

@@ -28,8 +28,8 @@ class Provider(models.Model):
     encoding_aes_key = EncryptedTextField(
         _("callback EncodingAESKey"), blank=True, help_text=_("Write-only.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("provider")
@@ -46,7 +46,9 @@ class Suite(models.Model):
         FORMAL = "formal", _("formal")
         TEST = "test", _("test authorization")
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="suites")
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="suites"
+    )
     suite_id = models.CharField(_("suite_id"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=128, blank=True)
     secret = EncryptedTextField(_("suite secret"), help_text=_("Write-only."))
@@ -59,8 +61,8 @@ class Suite(models.Model):
     install_mode = models.CharField(
         _("install mode"), max_length=8, choices=InstallMode.choices, default=InstallMode.FORMAL
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("suite")
@@ -88,14 +90,45 @@ class AuthorizedCorp(models.Model):
         ACTIVE = "active", _("active")
         CANCELLED = "cancelled", _("cancelled")
 
-    suite = models.ForeignKey(Suite, on_delete=models.PROTECT, related_name="corps")
+    # WeCom's codes (API.md §2.4), shown by their meaning in the console.
+    class CorpType(models.TextChoices):
+        VERIFIED = "verified", _("verified")
+        UNVERIFIED = "unverified", _("unverified")
+
+    class SubjectType(models.IntegerChoices):
+        COMPANY = 1, _("company")
+        GOVERNMENT = 2, _("government or public institution")
+        OTHER = 3, _("other organization")
+        TEAM = 4, _("team")
+
+    class AuthMode(models.IntegerChoices):
+        ADMIN = 0, _("authorized by an admin")
+        MEMBER = 1, _("authorized by a member")
+
+    class AppStatus(models.IntegerChoices):
+        UNPAID = 0, _("not paid")
+        TRIAL = 1, _("in a time-limited trial")
+        TRIAL_EXPIRED = 2, _("trial expired")
+        PAID = 3, _("paid, within its term")
+        PAID_EXPIRED = 4, _("paid, term expired")
+        UNLIMITED_TRIAL = 5, _("unlimited trial")
+        OVER_LIMIT = 6, _("paid, over the seat limit (under 7 days)")
+        OVER_LIMIT_LONG = 7, _("paid, over the seat limit (7 days or more)")
+
+    suite = models.ForeignKey(
+        Suite, verbose_name=_("suite"), on_delete=models.PROTECT, related_name="corps"
+    )
     corpid = models.CharField(_("corpid"), max_length=64)
     corp_name = models.CharField(_("corp name"), max_length=255, blank=True)
     corp_full_name = models.CharField(_("full name"), max_length=255, blank=True)
-    corp_type = models.CharField(_("corp type"), max_length=32, blank=True)
+    corp_type = models.CharField(
+        _("corp type"), max_length=32, blank=True, choices=CorpType.choices
+    )
     corp_square_logo_url = models.URLField(_("logo"), max_length=1024, blank=True)
     corp_user_max = models.PositiveIntegerField(_("user limit"), null=True, blank=True)
-    subject_type = models.PositiveSmallIntegerField(_("subject type"), null=True, blank=True)
+    subject_type = models.PositiveSmallIntegerField(
+        _("subject type"), null=True, blank=True, choices=SubjectType.choices
+    )
     verified_end_time = models.DateTimeField(_("verified until"), null=True, blank=True)
     corp_scale = models.CharField(_("scale"), max_length=64, blank=True)
     corp_industry = models.CharField(_("industry"), max_length=64, blank=True)
@@ -105,7 +138,7 @@ class AuthorizedCorp(models.Model):
     )
     agentid = models.BigIntegerField(_("agentid"), null=True, blank=True)
     auth_mode = models.PositiveSmallIntegerField(
-        _("auth mode"), default=0, help_text=_("0 admin authorization, 1 member authorization.")
+        _("auth mode"), default=AuthMode.ADMIN, choices=AuthMode.choices
     )
     auth_scope = models.JSONField(
         _("auth scope"), default=dict, blank=True, help_text=_("The agent's privilege.")
@@ -113,11 +146,15 @@ class AuthorizedCorp(models.Model):
     auth_info = models.JSONField(_("auth info"), default=dict, blank=True)
     edition_id = models.CharField(_("edition id"), max_length=64, blank=True)
     edition_name = models.CharField(_("edition"), max_length=64, blank=True)
-    app_status = models.PositiveSmallIntegerField(_("app status"), null=True, blank=True)
+    app_status = models.PositiveSmallIntegerField(
+        _("app status"), null=True, blank=True, choices=AppStatus.choices
+    )
     user_limit = models.PositiveIntegerField(_("seat limit"), null=True, blank=True)
     edition_expires_at = models.DateTimeField(_("edition expires"), null=True, blank=True)
     admin_userid = models.CharField(_("installing admin"), max_length=64, blank=True)
-    admin_open_userid = models.CharField(max_length=64, blank=True)
+    admin_open_userid = models.CharField(
+        _("installing admin (open_userid)"), max_length=64, blank=True
+    )
     install_state = models.CharField(_("install state"), max_length=128, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
@@ -125,7 +162,7 @@ class AuthorizedCorp(models.Model):
     installed_at = models.DateTimeField(_("installed"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     reactivated_at = models.DateTimeField(_("reactivated"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("authorized corp")
@@ -153,12 +190,14 @@ class AuthorizedCorp(models.Model):
 class Department(models.Model):
     """A mirror of one of the corp's departments, kept by change_contact and resyncs."""
 
-    corp = models.ForeignKey(AuthorizedCorp, on_delete=models.CASCADE, related_name="departments")
+    corp = models.ForeignKey(
+        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.CASCADE, related_name="departments"
+    )
     department_id = models.BigIntegerField(_("department id"))
     name = models.CharField(_("name"), max_length=255, blank=True)
     parent_id = models.BigIntegerField(_("parent id"), null=True, blank=True)
     order = models.BigIntegerField(_("order"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager()
     tenant = TenantManager()  # for code serving a tenant: must be scoped with for_corp()
@@ -177,7 +216,9 @@ class Department(models.Model):
 class Member(models.Model):
     """A mirror of a member of the corp, keyed by the suite-scoped open_userid."""
 
-    corp = models.ForeignKey(AuthorizedCorp, on_delete=models.CASCADE, related_name="members")
+    corp = models.ForeignKey(
+        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.CASCADE, related_name="members"
+    )
     open_userid = models.CharField(_("open_userid"), max_length=64)
     userid = models.CharField(
         _("userid"), max_length=64, blank=True, help_text=_("Where the corp allows it.")
@@ -197,13 +238,14 @@ class Member(models.Model):
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="wecom_member",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager()
     tenant = TenantManager()  # for code serving a tenant: must be scoped with for_corp()
@@ -229,7 +271,9 @@ class MemberTombstone(models.Model):
     """A member WeCom said was deleted, and when: a change older than that arriving late (out
     of order, or redelivered) must not bring the member back."""
 
-    corp = models.ForeignKey(AuthorizedCorp, on_delete=models.CASCADE, related_name="+")
+    corp = models.ForeignKey(
+        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.CASCADE, related_name="+"
+    )
     open_userid = models.CharField(_("open_userid"), max_length=64)
     deleted_at = models.DateTimeField(_("deleted in WeCom"))
 
@@ -251,11 +295,19 @@ class RegisterCode(models.Model):
         PENDING = "pending", _("pending")
         REGISTERED = "registered", _("registered")
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="register_codes")
+    provider = models.ForeignKey(
+        Provider,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="register_codes",
+    )
     template_id = models.CharField(_("template id"), max_length=128)
     code = EncryptedTextField(_("register code"))
     code_digest = models.CharField(
-        max_length=64, unique=True, help_text=_("SHA-256 of the code, to find it by value.")
+        _("code digest"),
+        max_length=64,
+        unique=True,
+        help_text=_("SHA-256 of the code, to find it by value."),
     )
     state = models.CharField(_("state"), max_length=128, blank=True)
     corp_name = models.CharField(_("prefilled corp name"), max_length=255, blank=True)
@@ -268,12 +320,13 @@ class RegisterCode(models.Model):
     registered_corpid = models.CharField(_("registered corpid"), max_length=64, blank=True)
     corp = models.ForeignKey(
         AuthorizedCorp,
+        verbose_name=_("corp"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="register_codes",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
 
     class Meta:

@@ -24,9 +24,14 @@ class StaffMembership(models.Model):
     and the WeCom identity and admin level it was derived from at the last sign-in."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_membership",
+        verbose_name=_("user"),
     )
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="staff")
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="staff"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     userid = models.CharField(_("userid"), max_length=64)
     usertype = models.PositiveSmallIntegerField(_("WeCom admin level"))
@@ -47,7 +52,9 @@ class ServiceKey(models.Model):
     PREFIX = "isv_"
 
     name = models.CharField(_("name"), max_length=64, unique=True)
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="service_keys")
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="service_keys"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OPERATOR)
     suites = models.ManyToManyField(
         Suite,
@@ -56,7 +63,7 @@ class ServiceKey(models.Model):
         verbose_name=_("suites"),
         help_text=_("Only these suites; none named means every suite of the provider."),
     )
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
     hint = models.CharField(_("key ends with"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
@@ -78,9 +85,11 @@ class ApiToken(models.Model):
     """An API token issued to a member by the SSO exchange. Only its SHA-256 is stored: the
     token itself is shown once, in the exchange's answer."""
 
-    digest = models.CharField(max_length=64, unique=True)
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="api_tokens")
-    created_at = models.DateTimeField(auto_now_add=True)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
@@ -106,12 +115,18 @@ class AuditRecord(models.Model):
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("user"),
     )
-    corp = models.ForeignKey(AuthorizedCorp, on_delete=models.SET_NULL, null=True, blank=True)
+    corp = models.ForeignKey(
+        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.SET_NULL, null=True, blank=True
+    )
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("audit record")

@@ -20,12 +20,21 @@ class Credential(models.Model):
         JSAPI = "jsapi", _("corp jsapi_ticket")
         AGENT_CONFIG = "agent_config", _("agent_config ticket")
 
-    key = models.CharField(max_length=64, unique=True)
+    key = models.CharField(_("key"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, null=True, blank=True)
-    suite = models.ForeignKey(Suite, on_delete=models.CASCADE, null=True, blank=True)
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    suite = models.ForeignKey(
+        Suite, verbose_name=_("suite"), on_delete=models.CASCADE, null=True, blank=True
+    )
     corp = models.ForeignKey(
-        AuthorizedCorp, on_delete=models.CASCADE, null=True, blank=True, related_name="credentials"
+        AuthorizedCorp,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="credentials",
+        verbose_name=_("corp"),
     )
     value = EncryptedTextField(_("value"), blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
@@ -35,7 +44,7 @@ class Credential(models.Model):
         blank=True,
         help_text=_("From 70 to 85 per cent of its lifetime, jittered."),
     )
-    refresh_scheduled_for = models.DateTimeField(null=True, blank=True)
+    refresh_scheduled_for = models.DateTimeField(_("renewal scheduled for"), null=True, blank=True)
     fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True)
     lease_until = models.DateTimeField(
         _("being fetched until"),
@@ -43,10 +52,10 @@ class Credential(models.Model):
         blank=True,
         help_text=_("Set while one process fetches it; the others wait for its answer."),
     )
-    lease_token = models.CharField(max_length=16, blank=True)
+    lease_token = models.CharField(_("lease token"), max_length=16, blank=True)
     failures = models.PositiveIntegerField(_("failed refreshes in a row"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("credential")
@@ -75,9 +84,11 @@ class AuthCodeExchange(models.Model):
         INSTALLED = "installed", _("installed")
         LOST = "lost", _("answer lost")
 
-    code_digest = models.CharField(max_length=64, unique=True)
-    suite = models.ForeignKey(Suite, on_delete=models.CASCADE)
-    corp = models.ForeignKey(AuthorizedCorp, on_delete=models.CASCADE, null=True, blank=True)
+    code_digest = models.CharField(_("code digest"), max_length=64, unique=True)
+    suite = models.ForeignKey(Suite, verbose_name=_("suite"), on_delete=models.CASCADE)
+    corp = models.ForeignKey(
+        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.CASCADE, null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
@@ -86,12 +97,12 @@ class AuthCodeExchange(models.Model):
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     sent_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When the code was last sent to WeCom.")
+        _("sent at"), null=True, blank=True, help_text=_("When the code was last sent to WeCom.")
     )
-    lease_until = models.DateTimeField(null=True, blank=True)
-    lease_token = models.CharField(max_length=16, blank=True)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    lease_token = models.CharField(_("lease token"), max_length=16, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("auth_code exchange")

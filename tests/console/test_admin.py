@@ -209,6 +209,16 @@ def test_the_corp_page_is_read_only_with_its_actions_and_newest_events_first(
     assert 'id="confirm-question"' in confirm.content.decode()
 
 
+def test_the_corp_page_shows_what_wecom_codes_mean_in_chinese(operation, admin_client):
+    operation.first.refresh_from_db()
+    assert (operation.first.app_status, operation.first.subject_type) == (3, 1)
+    url = admin_url(AuthorizedCorp, "change", operation.first.pk)
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    for meaning in ("已付费，服务期内", "已认证", "管理员授权", "企业凭证 (access_token)", "更新时间"):
+        assert meaning in page, meaning
+    assert "付费状态: 3" not in page and ">verified<" not in page
+
+
 def test_replaying_an_event_processes_it_again(operation, admin_client):
     event = CallbackEvent.objects.filter(kind="change_auth").first() or CallbackEvent.objects.get(
         kind="cancel_auth"
