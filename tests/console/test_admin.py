@@ -214,7 +214,13 @@ def test_the_corp_page_shows_what_wecom_codes_mean_in_chinese(operation, admin_c
     assert (operation.first.app_status, operation.first.subject_type) == (3, 1)
     url = admin_url(AuthorizedCorp, "change", operation.first.pk)
     page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
-    for meaning in ("已付费，服务期内", "已认证", "管理员授权", "企业凭证 (access_token)", "更新时间"):
+    for meaning in (
+        "已付费，服务期内",
+        "已认证",
+        "管理员授权",
+        "企业凭证 (access_token)",
+        "更新时间",
+    ):
         assert meaning in page, meaning
     assert "付费状态: 3" not in page and ">verified<" not in page
 

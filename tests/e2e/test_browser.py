@@ -4,28 +4,12 @@ console. Screenshots in var/artifacts/ (docs/screenshots/ with UPDATE_SCREENSHOT
 
 from __future__ import annotations
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from corps.models import AuthorizedCorp
 from tests.conftest import save
-
-
-@pytest.fixture
-def product(portal, live_server, settings):
-    """The portal on live_server, WeCom's pages served by the sandbox."""
-    settings.WECOM_OPEN_BASE = portal.wecom.url
-    settings.WECOM_OAUTH_BASE = portal.wecom.url
-    settings.PUBLIC_BASE_URL = live_server.url
-    return portal
-
-
-def choose(chrome, value: str, button: str, lands_on: str) -> None:
-    """Pick an option on a sandbox page and wait until the browser has landed back on us."""
-    chrome.find_element(By.CSS_SELECTOR, f'input[value="{value}"]').click()
-    chrome.find_element(By.ID, button).click()
-    WebDriverWait(chrome, 20).until(lambda driver: driver.current_url.startswith(lands_on))
+from tests.e2e.conftest import choose
 
 
 def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome):
