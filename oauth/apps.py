@@ -12,4 +12,6 @@ class OAuthConfig(AppConfig):
 
         from oauth.roles import role_groups_sync
 
-        post_migrate.connect(role_groups_sync, dispatch_uid="oauth.role_groups_sync")
+        # Once per migrate (the signal is sent for every app); the sync makes the permissions
+        # of every app it needs itself.
+        post_migrate.connect(role_groups_sync, sender=self, dispatch_uid="oauth.role_groups_sync")

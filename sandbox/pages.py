@@ -237,11 +237,13 @@ def control_action(life: Lifecycle, request: Request, name: str) -> Response:
     """
     try:
         result = control.run(life, name, request.form.to_dict())
-        message = _("%(action)s done: %(result)s") % {"action": name, "result": _outcome(result)}
         if "register_code" in result:
             query = urlencode({"register_code": result["register_code"]})
             link = f"{request.host_url}3rdservice/wework/register?{query}"
             message = _("New register link: %(link)s") % {"link": link}
+        else:
+            outcome = {"action": name, "result": _outcome(result)}
+            message = _("%(action)s done: %(result)s") % outcome
     except LifecycleError as error:
         message = _("%(action)s failed: %(error)s") % {"action": name, "error": error}
     with life.sandbox.lock:

@@ -105,25 +105,22 @@ class ServiceKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):
+class _BearerScheme(OpenApiAuthenticationExtension):
+    """An HTTP bearer scheme in the OpenAPI schema; subclasses say which token it carries."""
+
+    description = ""
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": self.description}
+
+
+class BearerTokenScheme(_BearerScheme):
     target_class = "oauth.api.authentication.BearerTokenAuthentication"
     name = "BearerToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "The token from POST /api/v1/auth/sso/.",
-        }
+    description = "The token from POST /api/v1/auth/sso/."
 
 
-class ServiceKeyScheme(OpenApiAuthenticationExtension):
+class ServiceKeyScheme(_BearerScheme):
     target_class = "oauth.api.authentication.ServiceKeyAuthentication"
     name = "ServiceKey"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A service account's key, isv_… (manage.py apikey create).",
-        }
+    description = "A service account's key, isv_… (manage.py apikey create)."
