@@ -1,7 +1,8 @@
 """Single-flight across processes: 1,000 callers in 4 processes ask a cold corp token at once,
 while WeCom (the sandbox) takes a second to answer. Every caller gets the same token and WeCom
-sees exactly one get_corp_token. On PostgreSQL the crowd runs on small connection pools
-(DATABASE_POOL), which waiters give back while they wait."""
+sees exactly one get_corp_token. On PostgreSQL each process runs on a psycopg pool of 10
+connections (DATABASE_POOL) for its 250 callers. (That waiters hand their pooled connection back
+while they wait is not what makes this pass: the crowd completes without it too.)"""
 
 from __future__ import annotations
 
