@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -37,6 +39,17 @@ URLS = Map(
     ]
 )
 LOG_FILTERS = {"calls": "endpoint", "pushes": "event", "messages": "corpid"}
+
+
+def browser_language(request: Request) -> str | None:
+    """The first language of the browser's Accept-Language that the sandbox speaks, as WeCom's
+    pages follow the browser; None keeps the configured LANGUAGE_CODE."""
+    for language, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        try:
+            return translation.get_supported_language_variant(language)
+        except LookupError:
+            continue
+    return None
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -72,7 +85,8 @@ class SandboxApp:
         request = Request(environ)
         try:
             endpoint, values = URLS.bind_to_environ(environ).match()
-            response = self._views[endpoint](request, **values)
+            with translation.override(browser_language(request)):
+                response = self._views[endpoint](request, **values)
         except HTTPException as error:
             response = error.get_response(environ)
         return response(environ, start_response)

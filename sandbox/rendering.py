@@ -27,6 +27,7 @@ def ensure_django() -> None:
             USE_I18N=True,
             USE_TZ=True,
             LANGUAGE_CODE=os.environ.get("LANGUAGE_CODE", "en-us"),
+            LANGUAGES=[("en", "English"), ("zh-hans", "简体中文")],
             LOCALE_PATHS=[HERE.parent / "locale"],
             INSTALLED_APPS=[],
         )

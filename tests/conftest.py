@@ -237,9 +237,15 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
 @pytest.fixture
-def chrome(tmp_path):
-    """Headless Chromium asking for Chinese pages. Skipped where it is not installed, unless
-    REQUIRE_BROWSER=1 (CI installs it and sets that)."""
+def browser_language() -> str:
+    """The browser's Accept-Language; a test parametrizes it to see the pages in English."""
+    return "zh-CN,zh"
+
+
+@pytest.fixture
+def chrome(tmp_path, browser_language):
+    """Headless Chromium asking for Chinese pages (or browser_language). Skipped where it is not
+    installed, unless REQUIRE_BROWSER=1 (CI installs it and sets that)."""
     if not (CHROMIUM and CHROMEDRIVER):
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail("REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
@@ -263,19 +269,20 @@ def chrome(tmp_path):
         f"--user-data-dir={tmp_path / 'profile'}",
     ):
         options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    options.add_experimental_option("prefs", {"intl.accept_languages": browser_language})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
 
 
-def save(chrome, name: str) -> Path:
-    """A screenshot in var/artifacts/; with UPDATE_SCREENSHOTS=1 also in docs/screenshots/."""
+def save(chrome, name: str, *, in_readme: bool = True) -> Path:
+    """A screenshot in var/artifacts/; with UPDATE_SCREENSHOTS=1 the README's pictures
+    (in_readme) are also replaced in docs/screenshots/."""
     artifacts = Path(__file__).resolve().parents[1] / "var" / "artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
     path = artifacts / f"{name}.png"
     chrome.save_screenshot(str(path))
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+    if in_readme and os.environ.get("UPDATE_SCREENSHOTS") == "1":
         shutil.copy(path, FIXTURES.parent.parent / "docs" / "screenshots" / f"{name}.png")
     return path

@@ -5,7 +5,6 @@ console. Screenshots in var/artifacts/ (docs/screenshots/ with UPDATE_SCREENSHOT
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
 from corps.models import AuthorizedCorp
 from tests.conftest import save
@@ -36,23 +35,3 @@ def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome)
     events = chrome.find_element(By.ID, "events-group").text
     assert "create_auth" in events and "suite_ticket" not in events
     save(chrome, "walkthrough-4-console-corp")
-
-
-def test_the_register_code_qr_image_renders(product, live_server, chrome):
-    """The QR code of a register link is an image the browser can draw (natural width > 0)."""
-    from corps.services import register_code_create
-    from tokens.services import provider_api
-
-    chrome.get(f"{live_server.url}/oauth/provider-login/")
-    choose(chrome, f"{product.provider.corpid}|sunyue", "scan", f"{live_server.url}/admin/")
-    issued = provider_api(product.provider).get_register_code(template_id="tpldemo001")
-    registration = register_code_create(
-        provider=product.provider, template_id="tpldemo001", code=issued.value, expires_in=600
-    )
-    chrome.get(f"{live_server.url}/admin/corps/registercode/{registration.pk}/change/")
-    image = chrome.find_element(By.ID, "register-qr")
-    WebDriverWait(chrome, 10).until(
-        lambda d: d.execute_script("return arguments[0].complete", image)
-    )
-    assert chrome.execute_script("return arguments[0].naturalWidth", image) > 0
-    save(chrome, "register-code")
