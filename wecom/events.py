@@ -12,82 +12,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wecom.xml import Fields, MalformedXML, parse_fields
+from wecom.event_fields import (
+    AppEvent,
+    Event,
+    FieldReader,
+    InvalidEvent,
+    ParserEntry,
+    SystemEvent,
+    app_fields,
+    system_fields,
+)
+from wecom.license_events import LICENSE_APP_EVENTS, LICENSE_SYSTEM_INFO_TYPES
+from wecom.xml import Fields, parse_fields
 
-
-class InvalidEvent(MalformedXML):
-    """Well-formed XML whose fields do not make the event its type names."""
-
-
-class _Reader:
-    """Typed access to event fields; a missing or mistyped field raises InvalidEvent."""
-
-    __slots__ = ("fields",)
-
-    def __init__(self, fields: Fields) -> None:
-        self.fields = fields
-
-    def opt_str(self, name: str) -> str | None:
-        value = self.fields.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise InvalidEvent(f"{name} must be text")
-        return value
-
-    def text(self, name: str, default: str | None = None) -> str:
-        value = self.opt_str(name)
-        if value is None:
-            if default is None:
-                raise InvalidEvent(f"missing field {name}")
-            return default
-        return value
-
-    def opt_int(self, name: str) -> int | None:
-        value = self.opt_str(name)
-        if value is None or value.strip() == "":
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise InvalidEvent(f"{name} must be an integer") from None
-
-    def integer(self, name: str) -> int:
-        value = self.opt_int(name)
-        if value is None:
-            raise InvalidEvent(f"missing field {name}")
-        return value
-
-    def opt_ints(self, name: str) -> tuple[int, ...] | None:
-        items = self.opt_strs(name)
-        if items is None:
-            return None
-        try:
-            return tuple(int(item) for item in items)
-        except ValueError:
-            raise InvalidEvent(f"{name} must be comma-separated integers") from None
-
-    def opt_strs(self, name: str) -> tuple[str, ...] | None:
-        value = self.opt_str(name)
-        if value is None:
-            return None
-        return tuple(item.strip() for item in value.split(",") if item.strip())
-
-    def mapping(self, name: str) -> _Reader | None:
-        value = self.fields.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise InvalidEvent(f"{name} must contain elements")
-        return _Reader(value)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Event:
-    """Every event: ``kind`` is the dispatch key, ``fields`` everything received."""
-
-    kind: str
-    fields: Fields = field(repr=False, compare=False)
+__all__ = ["AppEvent", "Event", "InvalidEvent", "SystemEvent", "parse_event"]
 
 
 # --- command callback (指令回调): SuiteId + InfoType ------------------------------------------
@@ -218,12 +156,6 @@ class TagUpdated(ContactEvent):
 # --- system events (系统事件接收URL): ServiceCorpId + InfoType --------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SystemEvent(Event):
-    service_corpid: str
-    timestamp: int
-
-
 @dataclass(frozen=True, slots=True)
 class ContactSync:
     access_token: str = field(repr=False)
@@ -250,16 +182,6 @@ class EnterRegisterPackage(SystemEvent):
 
 
 # --- data callback (数据回调URL): ToUserName + MsgType ----------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppEvent(Event):
-    """A message or app event; ``corpid`` is the receiving corp (ToUserName)."""
-
-    corpid: str
-    from_user: str
-    create_time: int
-    agent_id: int | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -296,15 +218,15 @@ class UnknownEvent(Event):
 # --- parsers -----------------------------------------------------------------------------------
 
 
-def _suite(r: _Reader) -> dict[str, Any]:
+def _suite(r: FieldReader) -> dict[str, Any]:
     return {"suite_id": r.text("SuiteId"), "timestamp": r.integer("TimeStamp")}
 
 
-def _suite_ticket(r: _Reader) -> dict[str, Any]:
+def _suite_ticket(r: FieldReader) -> dict[str, Any]:
     return {**_suite(r), "suite_ticket": r.text("SuiteTicket")}
 
 
-def _create_auth(r: _Reader) -> dict[str, Any]:
+def _create_auth(r: FieldReader) -> dict[str, Any]:
     return {
         **_suite(r),
         "auth_code": r.text("AuthCode"),
@@ -313,7 +235,7 @@ def _create_auth(r: _Reader) -> dict[str, Any]:
     }
 
 
-def _change_auth(r: _Reader) -> dict[str, Any]:
+def _change_auth(r: FieldReader) -> dict[str, Any]:
     return {
         **_suite(r),
         "auth_corpid": r.text("AuthCorpId"),
@@ -322,15 +244,15 @@ def _change_auth(r: _Reader) -> dict[str, Any]:
     }
 
 
-def _cancel_auth(r: _Reader) -> dict[str, Any]:
+def _cancel_auth(r: FieldReader) -> dict[str, Any]:
     return {**_suite(r), "auth_corpid": r.text("AuthCorpId")}
 
 
-def _reset_permanent_code(r: _Reader) -> dict[str, Any]:
+def _reset_permanent_code(r: FieldReader) -> dict[str, Any]:
     return {**_suite(r), "auth_code": r.text("AuthCode")}
 
 
-def _extattr(r: _Reader) -> tuple[ExtAttr, ...] | None:
+def _extattr(r: FieldReader) -> tuple[ExtAttr, ...] | None:
     attrs = r.mapping("ExtAttr")
     if attrs is None:
         return None
@@ -339,7 +261,7 @@ def _extattr(r: _Reader) -> tuple[ExtAttr, ...] | None:
     for item in items if isinstance(items, tuple) else (items,):
         if not isinstance(item, Mapping):
             raise InvalidEvent("ExtAttr/Item must contain elements")
-        attr = _Reader(item)
+        attr = FieldReader(item)
         text, web = attr.mapping("Text"), attr.mapping("Web")
         result.append(
             ExtAttr(
@@ -353,7 +275,7 @@ def _extattr(r: _Reader) -> tuple[ExtAttr, ...] | None:
     return tuple(result)
 
 
-def _user(r: _Reader) -> dict[str, Any]:
+def _user(r: FieldReader) -> dict[str, Any]:
     return {
         "userid": r.text("UserID"),
         "open_userid": r.opt_str("OpenUserID"),
@@ -375,15 +297,15 @@ def _user(r: _Reader) -> dict[str, Any]:
     }
 
 
-def _updated_user(r: _Reader) -> dict[str, Any]:
+def _updated_user(r: FieldReader) -> dict[str, Any]:
     return {**_user(r), "new_userid": r.opt_str("NewUserID")}
 
 
-def _deleted_user(r: _Reader) -> dict[str, Any]:
+def _deleted_user(r: FieldReader) -> dict[str, Any]:
     return {"userid": r.text("UserID"), "open_userid": r.opt_str("OpenUserID")}
 
 
-def _created_party(r: _Reader) -> dict[str, Any]:
+def _created_party(r: FieldReader) -> dict[str, Any]:
     return {
         "id": r.integer("Id"),
         "name": r.text("Name", ""),
@@ -392,15 +314,15 @@ def _created_party(r: _Reader) -> dict[str, Any]:
     }
 
 
-def _updated_party(r: _Reader) -> dict[str, Any]:
+def _updated_party(r: FieldReader) -> dict[str, Any]:
     return {"id": r.integer("Id"), "name": r.opt_str("Name"), "parent_id": r.opt_int("ParentId")}
 
 
-def _deleted_party(r: _Reader) -> dict[str, Any]:
+def _deleted_party(r: FieldReader) -> dict[str, Any]:
     return {"id": r.integer("Id")}
 
 
-def _updated_tag(r: _Reader) -> dict[str, Any]:
+def _updated_tag(r: FieldReader) -> dict[str, Any]:
     return {
         "tag_id": r.integer("TagId"),
         "add_user_items": r.opt_strs("AddUserItems"),
@@ -410,9 +332,7 @@ def _updated_tag(r: _Reader) -> dict[str, Any]:
     }
 
 
-_ParserEntry = tuple[type[Event], Callable[[_Reader], dict[str, Any]]]
-
-CONTACT_CHANGES: dict[str, tuple[type[ContactEvent], Callable[[_Reader], dict[str, Any]]]] = {
+CONTACT_CHANGES: dict[str, tuple[type[ContactEvent], Callable[[FieldReader], dict[str, Any]]]] = {
     "create_user": (UserCreated, _user),
     "update_user": (UserUpdated, _updated_user),
     "delete_user": (UserDeleted, _deleted_user),
@@ -423,7 +343,7 @@ CONTACT_CHANGES: dict[str, tuple[type[ContactEvent], Callable[[_Reader], dict[st
 }
 
 
-def _contact(r: _Reader, common: dict[str, Any]) -> Event:
+def _contact(r: FieldReader, common: dict[str, Any]) -> Event:
     change_type = r.text("ChangeType")
     entry = CONTACT_CHANGES.get(change_type)
     if entry is None:
@@ -434,11 +354,10 @@ def _contact(r: _Reader, common: dict[str, Any]) -> Event:
     )
 
 
-def _register(r: _Reader) -> dict[str, Any]:
+def _register(r: FieldReader) -> dict[str, Any]:
     user = r.mapping("AuthUserInfo")
     return {
-        "service_corpid": r.text("ServiceCorpId"),
-        "timestamp": r.integer("TimeStamp"),
+        **system_fields(r),
         "register_code": r.text("RegisterCode"),
         "auth_corpid": r.text("AuthCorpId"),
         "auth_userid": user.opt_str("UserId") if user else None,
@@ -447,7 +366,7 @@ def _register(r: _Reader) -> dict[str, Any]:
     }
 
 
-def _register_corp(r: _Reader) -> dict[str, Any]:
+def _register_corp(r: FieldReader) -> dict[str, Any]:
     sync = r.mapping("ContactSync")
     contact_sync = (
         ContactSync(access_token=sync.text("AccessToken"), expires_in=sync.integer("ExpiresIn"))
@@ -457,20 +376,11 @@ def _register_corp(r: _Reader) -> dict[str, Any]:
     return {**_register(r), "contact_sync": contact_sync}
 
 
-def _app(r: _Reader) -> dict[str, Any]:
-    return {
-        "corpid": r.text("ToUserName"),
-        "from_user": r.text("FromUserName", ""),
-        "create_time": r.integer("CreateTime"),
-        "agent_id": r.opt_int("AgentID"),
-    }
+def _text(r: FieldReader) -> dict[str, Any]:
+    return {**app_fields(r), "content": r.text("Content", ""), "msg_id": r.text("MsgId")}
 
 
-def _text(r: _Reader) -> dict[str, Any]:
-    return {**_app(r), "content": r.text("Content", ""), "msg_id": r.text("MsgId")}
-
-
-INFO_TYPES: dict[str, _ParserEntry] = {
+INFO_TYPES: dict[str, ParserEntry] = {
     "suite_ticket": (SuiteTicket, _suite_ticket),
     "create_auth": (CreateAuth, _create_auth),
     "change_auth": (ChangeAuth, _change_auth),
@@ -478,22 +388,24 @@ INFO_TYPES: dict[str, _ParserEntry] = {
     "reset_permanent_code": (ResetPermanentCode, _reset_permanent_code),
 }
 
-SYSTEM_INFO_TYPES: dict[str, _ParserEntry] = {
+SYSTEM_INFO_TYPES: dict[str, ParserEntry] = {
     "register_corp": (RegisterCorp, _register_corp),
     "enter_register_package": (EnterRegisterPackage, _register),
+    **LICENSE_SYSTEM_INFO_TYPES,
 }
 
-APP_EVENTS: dict[str, _ParserEntry] = {
-    "enter_agent": (EnterAgent, _app),
-    "subscribe": (Subscribe, _app),
-    "unsubscribe": (Unsubscribe, _app),
-    "change_app_admin": (ChangeAppAdmin, _app),
+APP_EVENTS: dict[str, ParserEntry] = {
+    "enter_agent": (EnterAgent, app_fields),
+    "subscribe": (Subscribe, app_fields),
+    "unsubscribe": (Unsubscribe, app_fields),
+    "change_app_admin": (ChangeAppAdmin, app_fields),
+    **LICENSE_APP_EVENTS,
 }
 
-MESSAGES: dict[str, _ParserEntry] = {"text": (TextMessage, _text)}
+MESSAGES: dict[str, ParserEntry] = {"text": (TextMessage, _text)}
 
 
-def _build(entry: _ParserEntry | None, kind: str, r: _Reader) -> Event:
+def _build(entry: ParserEntry | None, kind: str, r: FieldReader) -> Event:
     if entry is None:
         return UnknownEvent(kind=kind, fields=r.fields)
     cls, parse = entry
@@ -501,7 +413,7 @@ def _build(entry: _ParserEntry | None, kind: str, r: _Reader) -> Event:
 
 
 def event_from_fields(fields: Fields) -> Event:
-    r = _Reader(fields)
+    r = FieldReader(fields)
     info_type = r.opt_str("InfoType")
     if info_type is not None:
         if "ServiceCorpId" in fields:

@@ -242,9 +242,9 @@ def test_an_authentic_event_of_an_unknown_type_is_stored_and_ignored(portal):
     params, body = portal.seal(
         {
             "ServiceCorpId": portal.provider.corpid,
-            "InfoType": "license_pay_success",
+            "InfoType": "agree_external_userid_migration",
             "AuthCorpId": "wpx",
-            "OrderId": "OI1",
+            "Scene": "OI1",
             "TimeStamp": 1,
         },
         receive_id=portal.provider.corpid,
@@ -252,7 +252,7 @@ def test_an_authentic_event_of_an_unknown_type_is_stored_and_ignored(portal):
     )
     response = portal.post(f"/callbacks/provider/{portal.provider.corpid}/", params, body)
     assert (response.status_code, response.text) == (200, "success")
-    record = CallbackEvent.objects.get(kind="license_pay_success")
+    record = CallbackEvent.objects.get(kind="agree_external_userid_migration")
     assert record.status == "ignored" and "OI1" in record.xml
 
 

@@ -12,6 +12,10 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 from wecom.client import (
     AuthorizationInvalidError,
     InvalidCodeError,
+    LicenseAccountError,
+    LicenseError,
+    LicenseOrderError,
+    LicenseRequiredError,
     NoPrivilegeError,
     RateLimitedError,
     StaticToken,
@@ -22,6 +26,7 @@ from wecom.client import (
     WeComAPIError,
     WeComClient,
 )
+from wecom.client.license_models import BuyItem
 from wecom.client.models import Credential, PermanentCode
 
 API = "https://qyapi.test"
@@ -523,6 +528,127 @@ ENDPOINTS = [
         lambda r: r[0].key == "a" and r[0].errcode == 0,
     ),
     (
+        lambda c: provider(c).license.active_account_by_type(corpid="wc", userid="u", type=2),
+        "POST",
+        "license/active_account_by_type",
+        {"errcode": 0},
+        "provider_access_token",
+        {"corpid": "wc", "userid": "u", "type": 2},
+        lambda r: r is None,
+    ),
+    (
+        lambda c: provider(c).license.batch_get_active_info_by_code(
+            corpid="wc", active_codes=["A", "B"]
+        ),
+        "POST",
+        "license/batch_get_active_info_by_code",
+        {
+            "active_info_list": [
+                {"active_code": "A", "type": 1, "status": 5, "merge_info": {"to_active_code": "C"}}
+            ],
+            "invalid_active_code_list": ["B"],
+        },
+        "provider_access_token",
+        {"corpid": "wc", "active_code_list": ["A", "B"]},
+        lambda r: r[0][0].merged_into == "C" and r[0][0].status == 5 and r[1] == ("B",),
+    ),
+    (
+        lambda c: provider(c).license.batch_share_active_code(
+            from_corpid="up", to_corpid="down", active_codes=["A"]
+        ),
+        "POST",
+        "license/batch_share_active_code",
+        {"share_result": [{"active_code": "A", "errcode": 701055, "errmsg": "shared"}]},
+        "provider_access_token",
+        {"from_corpid": "up", "to_corpid": "down", "share_list": [{"active_code": "A"}]},
+        lambda r: r[0].key == "A" and r[0].errcode == 701055,
+    ),
+    (
+        lambda c: provider(c).license.create_new_order_job(
+            items=[BuyItem(corpid="wc", base_count=5, months=1, auto_active=False)]
+        ),
+        "POST",
+        "license/create_new_order_job",
+        {"jobid": "J", "invalid_list": [{"corpid": "wz", "errcode": 701124, "errmsg": "dup"}]},
+        "provider_access_token",
+        {
+            "buy_list": [
+                {
+                    "corpid": "wc",
+                    "auto_active_status": 0,
+                    "account_count": {"base_count": 5, "external_contact_count": 0},
+                    "account_duration": {"months": 1, "days": 0},
+                }
+            ]
+        },
+        lambda r: r[0] == "J" and r[1][0].errcode == 701124,
+    ),
+    (
+        lambda c: provider(c).license.submit_new_order_job(jobid="J", buyer_userid="b"),
+        "POST",
+        "license/submit_new_order_job",
+        {"errcode": 0},
+        "provider_access_token",
+        {"jobid": "J", "buyer_userid": "b"},
+        lambda r: r is None,
+    ),
+    (
+        lambda c: provider(c).license.new_order_job_result(jobid="J"),
+        "POST",
+        "license/new_order_job_result",
+        {"status": 1, "order_id": "OI8", "fail_list": []},
+        "provider_access_token",
+        {"jobid": "J"},
+        lambda r: (r.status, r.order_id) == (1, "OI8"),
+    ),
+    (
+        lambda c: provider(c).license.get_union_order(order_id="OI8"),
+        "POST",
+        "license/get_union_order",
+        {
+            "order": {"order_id": "OI8", "order_type": 8, "order_status": 1, "price": 0},
+            "buy_list": [
+                {
+                    "sub_order_id": "S1",
+                    "corpid": "wc",
+                    "account_count": {"base_count": 3},
+                    "account_duration": {"months": 2},
+                }
+            ],
+            "has_more": 0,
+        },
+        "provider_access_token",
+        {"order_id": "OI8"},
+        lambda r: r.order.order_type == 8 and r.sub_orders[0].base_count == 3,
+    ),
+    (
+        lambda c: provider(c).license.submit_pay_job(order_id="OI8", payer_userid="b"),
+        "POST",
+        "license/submit_pay_job",
+        {"jobid": "PJ"},
+        "provider_access_token",
+        {"order_id": "OI8", "payer_userid": "b"},
+        lambda r: r == "PJ",
+    ),
+    (
+        lambda c: provider(c).license.pay_job_result(jobid="PJ"),
+        "POST",
+        "license/pay_job_result",
+        {"errcode": 0, "status": 3, "pay_job_result": {"errcode": 90433, "errmsg": "balance"}},
+        "provider_access_token",
+        {"jobid": "PJ"},
+        lambda r: (r.status, r.errcode) == (3, 90433),
+    ),
+    (
+        lambda c: provider(c).license.get_account_balance(),
+        "GET",
+        "service/get_account_balance",
+        {"errcode": 0, "balance": 12345},
+        "provider_access_token",
+        None,
+        lambda r: r == 12345,
+    ),
+    (
         lambda c: corp(c).get_admin_list(),
         "POST",
         "agent/get_admin_list",
@@ -973,3 +1099,26 @@ def test_all_scopes_share_one_pooled_session(client):
     assert suite(client)._transport.session is corp(client)._transport.session
     adapter = client.transport.session.get_adapter("https://qyapi.weixin.qq.com")
     assert adapter._pool_maxsize >= 10
+
+
+@pytest.mark.parametrize(
+    ("errcode", "kind", "meaning"),
+    [
+        (701099, LicenseRequiredError, "the member has no valid licence"),
+        (701008, LicenseRequiredError, "the member has no valid interop licence"),
+        (701169, LicenseOrderError, "only unpaid orders can be cancelled"),
+        (701082, LicenseAccountError, "the member's current code has more than 20 days left"),
+        (701999, LicenseAccountError, "whatever WeCom said"),
+    ],
+)
+def test_licence_refusals_are_typed_with_wecom_meaning(client, http, errcode, kind, meaning):
+    """701xxx answers raise a LicenseError subclass naming what WeCom means by the code."""
+    reply(
+        http,
+        "POST",
+        "license/active_account",
+        {"errcode": errcode, "errmsg": "whatever WeCom said"},
+    )
+    with pytest.raises(kind) as caught:
+        provider(client).license.active_account(active_code="A", corpid="wc", userid="u")
+    assert isinstance(caught.value, LicenseError) and caught.value.meaning == meaning

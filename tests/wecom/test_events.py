@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from wecom import events as ev
+from wecom.license_events import AutoActivate, LicensePaySuccess, LicenseRefund, UnlicensedNotify
 from wecom.xml import MalformedXML
 
 SUITE = "ww4asffe99e54c0fxxxx"
@@ -150,7 +151,7 @@ def test_user_extattr_keeps_text_and_web_items(event_xml):
 
 @pytest.mark.parametrize(
     ("fixture", "kind"),
-    [("license_pay_success__unknown", "license_pay_success"), ("location__unknown", "LOCATION")],
+    [("location__unknown", "LOCATION")],
 )
 def test_an_unknown_type_keeps_every_field(event_xml, fixture, kind):
     event = ev.parse_event(event_xml(fixture))
@@ -245,3 +246,32 @@ class TestBadInput:
 
     def test_invalid_event_is_a_parse_error(self):
         assert issubclass(ev.InvalidEvent, MalformedXML)
+
+
+def test_licence_payment_and_refund_name_the_corp_and_order(event_xml):
+    paid = ev.parse_event(event_xml("license_pay_success__system"))
+    assert isinstance(paid, LicensePaySuccess)
+    assert (paid.auth_corpid, paid.order_id, paid.buyer_userid) == (
+        "wwcorp111",
+        "OI0000001",
+        "zhangsan",
+    )
+    refund = ev.parse_event(event_xml("license_refund__refunded"))
+    assert isinstance(refund, LicenseRefund) and refund.refunded and refund.order_id == "OI0000002"
+
+
+def test_auto_activate_reads_every_repeated_account(event_xml):
+    event = ev.parse_event(event_xml("auto_activate__two_accounts"))
+    assert isinstance(event, AutoActivate) and event.scene == 1
+    assert [
+        (a.active_code, a.type, a.previous_status, a.previous_active_code) for a in event.accounts
+    ] == [
+        ("code1", 1, 2, "code0"),
+        ("code2", 2, 1, ""),
+    ]
+
+
+def test_unlicensed_notify_names_the_member(event_xml):
+    event = ev.parse_event(event_xml("unlicensed_notify__data_callback"))
+    assert isinstance(event, UnlicensedNotify)
+    assert (event.corpid, event.from_user, event.agent_id) == ("wwcorp111", "zhangsan", 1000002)

@@ -1,138 +1,28 @@
-"""接口调用许可 (license) calls, made with the provider token (API.md §2.23).
-
-Covered: ordering and renewing for one corp, order and account listing, activation, activation
-queries, app license status, auto-activation and transfer between members. Multi-corp orders
-(create_new_order_job, get_union_order, submit_pay_job) and sharing to downstream corps are not.
-"""
+"""接口调用许可 (licence) calls, made with the provider token (API.md §2.23,
+API-business.md §1): orders for one corp or many, payment from the balance, renewals, active
+codes and their activation, transfer and sharing, auto-activation and the app's licence state.
+Refusals are 701xxx errors raised as LicenseError subclasses (wecom.client.errors)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from wecom.client.models import Json, opt_int
+from wecom.client.license_models import (
+    AccountPage,
+    AppLicenseInfo,
+    BuyItem,
+    CorpFailure,
+    ItemResult,
+    JobResult,
+    LicenseAccount,
+    Order,
+    OrderPage,
+    UnionOrder,
+)
 from wecom.client.scope import Scope, ignore
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    order_id: str
-    order_type: int
-    order_status: int | None = None  # 0 unpaid, 1 paid, 2 cancelled, 3 expired, 4-7 refunds
-    corpid: str = ""
-    price: int | None = None  # fen
-    base_count: int = 0
-    external_contact_count: int = 0
-    months: int = 0
-    days: int = 0
-    create_time: int | None = None
-    pay_time: int | None = None
-
-    @classmethod
-    def from_json(cls, data: Json) -> Order:
-        count = data.get("account_count") or {}
-        duration = data.get("account_duration") or {}
-        return cls(
-            order_id=str(data["order_id"]),
-            order_type=int(data.get("order_type", 0)),
-            order_status=opt_int(data.get("order_status")),
-            corpid=str(data.get("corpid", "")),
-            price=opt_int(data.get("price")),
-            base_count=int(count.get("base_count", 0)),
-            external_contact_count=int(count.get("external_contact_count", 0)),
-            months=int(duration.get("months", 0)),
-            days=int(duration.get("days", 0)),
-            create_time=opt_int(data.get("create_time")),
-            pay_time=opt_int(data.get("pay_time")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class OrderPage:
-    orders: tuple[Order, ...]
-    next_cursor: str = ""
-    has_more: bool = False
-
-    @classmethod
-    def from_json(cls, data: Json) -> OrderPage:
-        return cls(
-            orders=tuple(Order.from_json(o) for o in data.get("order_list") or ()),
-            next_cursor=str(data.get("next_cursor", "")),
-            has_more=bool(data.get("has_more", False)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LicenseAccount:
-    """An account in an order or an activated account: type 1 base, 2 interop."""
-
-    userid: str = ""
-    type: int = 1
-    active_code: str = ""
-    active_time: int | None = None
-    expire_time: int | None = None
-    status: int | None = None
-
-    @classmethod
-    def from_json(cls, data: Json) -> LicenseAccount:
-        return cls(
-            userid=str(data.get("userid", "")),
-            type=int(data.get("type", 1)),
-            active_code=str(data.get("active_code", "")),
-            active_time=opt_int(data.get("active_time")),
-            expire_time=opt_int(data.get("expire_time")),
-            status=opt_int(data.get("status")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class AccountPage:
-    accounts: tuple[LicenseAccount, ...]
-    next_cursor: str = ""
-    has_more: bool = False
-
-    @classmethod
-    def from_json(cls, data: Json) -> AccountPage:
-        return cls(
-            accounts=tuple(LicenseAccount.from_json(a) for a in data.get("account_list") or ()),
-            next_cursor=str(data.get("next_cursor", "")),
-            has_more=bool(data.get("has_more", False)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ItemResult:
-    """One row of a batch call: which item, and WeCom's errcode for it."""
-
-    key: str
-    errcode: int
-
-    @classmethod
-    def list_from_json(cls, rows: Any, key: str) -> tuple[ItemResult, ...]:
-        return tuple(
-            cls(key=str(r.get(key, "")), errcode=int(r.get("errcode", 0))) for r in rows or ()
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class AppLicenseInfo:
-    license_status: int  # 0 license checks off, 1 on
-    trial_start_time: int | None = None
-    trial_end_time: int | None = None
-    license_check_time: int | None = None
-
-    @classmethod
-    def from_json(cls, data: Json) -> AppLicenseInfo:
-        trial = data.get("trail_info") or {}  # sic: WeCom spells it "trail"
-        return cls(
-            license_status=int(data["license_status"]),
-            trial_start_time=opt_int(trial.get("start_time")),
-            trial_end_time=opt_int(trial.get("end_time")),
-            license_check_time=opt_int(data.get("license_check_time")),
-        )
 
 
 def _page(cursor: str, limit: int | None) -> dict[str, Any]:
@@ -293,3 +183,79 @@ class LicenseAPI(Scope):
             body,
             lambda d: ItemResult.list_from_json(d.get("transfer_result"), "handover_userid"),
         )
+
+    def active_account_by_type(self, *, corpid: str, userid: str, type: int = 1) -> None:
+        """Bind the corp's free code of ``type`` with the earliest deadline (701072: none)."""
+        body = {"corpid": corpid, "userid": userid, "type": type}
+        self._post("active_account_by_type", body, ignore)
+
+    def batch_get_active_info_by_code(
+        self, *, corpid: str, active_codes: Sequence[str]
+    ) -> tuple[tuple[LicenseAccount, ...], tuple[str, ...]]:
+        """The state of up to 1000 codes, and the codes WeCom does not know."""
+        body = {"corpid": corpid, "active_code_list": list(active_codes)}
+        return self._post(
+            "batch_get_active_info_by_code",
+            body,
+            lambda d: (
+                tuple(LicenseAccount.from_json(a) for a in d.get("active_info_list") or ()),
+                tuple(str(c) for c in d.get("invalid_active_code_list") or ()),
+            ),
+        )
+
+    def batch_share_active_code(
+        self, *, from_corpid: str, to_corpid: str, active_codes: Sequence[str], link_type: int = 0
+    ) -> tuple[ItemResult, ...]:
+        """Share unbound codes to a downstream (0) or linked (1) corp; only failures return."""
+        body = {
+            "from_corpid": from_corpid,
+            "to_corpid": to_corpid,
+            "share_list": [{"active_code": c} for c in active_codes],
+            "corp_link_type": link_type,
+        }
+        return self._post(
+            "batch_share_active_code",
+            body,
+            lambda d: ItemResult.list_from_json(d.get("share_result"), "active_code"),
+        )
+
+    # --- multi-corp orders and payment from the balance ---------------------------------------
+
+    def create_new_order_job(
+        self, *, items: Sequence[BuyItem], jobid: str = ""
+    ) -> tuple[str, tuple[CorpFailure, ...]]:
+        """Add up to 10 corps to a multi-corp order job; the jobid and the corps refused."""
+        body: dict[str, Any] = {"buy_list": [item.to_json() for item in items]}
+        if jobid:
+            body["jobid"] = jobid
+        return self._post(
+            "create_new_order_job",
+            body,
+            lambda d: (str(d["jobid"]), CorpFailure.list_from_json(d.get("invalid_list"))),
+        )
+
+    def submit_new_order_job(self, *, jobid: str, buyer_userid: str) -> None:
+        body = {"jobid": jobid, "buyer_userid": buyer_userid}
+        self._post("submit_new_order_job", body, ignore)
+
+    def new_order_job_result(self, *, jobid: str) -> JobResult:
+        return self._post("new_order_job_result", {"jobid": jobid}, JobResult.from_order_job)
+
+    def get_union_order(
+        self, *, order_id: str, cursor: str = "", limit: int | None = None
+    ) -> UnionOrder:
+        body = {"order_id": order_id, **_page(cursor, limit)}
+        return self._post("get_union_order", body, UnionOrder.from_json)
+
+    def submit_pay_job(self, *, order_id: str, payer_userid: str) -> str:
+        """Pay an order from the provider's balance; returns the jobid to poll."""
+        body = {"order_id": order_id, "payer_userid": payer_userid}
+        return str(self._post("submit_pay_job", body, lambda d: d["jobid"]))
+
+    def pay_job_result(self, *, jobid: str) -> JobResult:
+        """errcode 0 even when the payment failed: read ``status`` and ``errcode``."""
+        return self._post("pay_job_result", {"jobid": jobid}, JobResult.from_pay_job)
+
+    def get_account_balance(self) -> int:
+        """The provider's top-up balance, in fen."""
+        return self._call("GET", "service/get_account_balance", lambda d: int(d["balance"]))
