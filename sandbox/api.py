@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox import license_api
 from sandbox.engine import (
     PRE_AUTH_CODE_LIFETIME,
     REGISTER_CODE_LIFETIME,
@@ -94,7 +95,8 @@ Handler = Callable[[Call], dict[str, Any]]
 class Endpoint:
     handler: Handler
     token: TokenScheme | None
-    corp_scoped: bool = False
+    corp_scoped: bool = False  # the corp is the token's (a corp token)
+    corp_field: str = "auth_corpid"  # otherwise the body field naming the corp, if any
 
 
 # --- token endpoints ---------------------------------------------------------------------------
@@ -550,6 +552,12 @@ def message_send(call: Call) -> dict[str, Any]:
     invalid = [u for u in users if call.sandbox.member_by_any_id(call.suite_id, corp, u) is None]
     if users and not known and not toparty:
         raise ApiError(81013, "all recipients are invalid")
+    unlicensed = [
+        call.sandbox.open_userid(call.suite_id, corp.corpid, u)
+        for u in known
+        if not license_api.licensed(call.sandbox, authorization, u)
+    ]
+    known = [u for u in known if license_api.licensed(call.sandbox, authorization, u)]
     msgid = secrets.token_hex(16)
     call.sandbox.record(
         call.sandbox.messages,
@@ -563,7 +571,13 @@ def message_send(call: Call) -> dict[str, Any]:
             "msgid": msgid,
         },
     )
-    return {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "msgid": msgid}
+    return {
+        "invaliduser": "|".join(invalid),
+        "invalidparty": "",
+        "invalidtag": "",
+        "unlicenseduser": "|".join(unlicensed),
+        "msgid": msgid,
+    }
 
 
 def getcallbackip(call: Call) -> dict[str, Any]:
@@ -600,6 +614,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "department/list": Endpoint(department_list, CORP, corp_scoped=True),
     "message/send": Endpoint(message_send, CORP, corp_scoped=True),
     "getcallbackip": Endpoint(getcallbackip, CORP, corp_scoped=True),
+    **{
+        path: Endpoint(handler, PROVIDER, corp_field="corpid")
+        for path, handler in license_api.HANDLERS.items()
+    },
 }
 
 
@@ -645,7 +663,7 @@ def dispatch(
                 )
                 entry["token_kind"] = credential.kind
             call = Call(sandbox, query, body, credential)
-            corpid = call.corpid if endpoint.corp_scoped else str(body.get("auth_corpid", ""))
+            corpid = call.corpid if endpoint.corp_scoped else str(body.get(endpoint.corp_field, ""))
             entry["corpid"] = corpid or None
         fault = sandbox.take_fault(path, corpid)
         if fault and fault.delay_ms:

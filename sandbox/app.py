@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -106,6 +107,8 @@ class SandboxApp:
             response.headers["Content-Length"] = "4096"
             response.headers["Connection"] = "close"
             return response
+        if self.sandbox.licenses.announce:  # paid from the balance: WeCom tells the portal later
+            threading.Thread(target=self.lifecycle.announce_payments, daemon=True).start()
         return json_response(body, status)
 
     def action(self, request: Request, name: str) -> Response:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sandbox.api import Call, get_register_code
 from sandbox.engine import ApiError, Fault
+from sandbox.licensing import DAY, TRIAL_DAYS
 from sandbox.lifecycle import Lifecycle, LifecycleError
 from sandbox.pusher import Delivery
 
@@ -95,6 +96,24 @@ def app_event(life: Lifecycle, data: Data) -> dict[str, Any]:
         suite_id, corpid, _text(data, "event"), _text(data, "userid"), _text(data, "content", "")
     )
     return _pushed(delivery)
+
+
+def end_trial(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """Move the install's licence trial into the past, as if installed 91 days ago."""
+    suite_id, corpid = _suite_corp(data)
+    authorization = life.installed(suite_id, corpid)
+    with life.sandbox.lock:
+        authorization.installed_at = life.sandbox.now() - (TRIAL_DAYS + 1) * DAY
+    return {"trial_end": int(authorization.installed_at + TRIAL_DAYS * DAY)}
+
+
+def license_pay(life: Lifecycle, data: Data) -> dict[str, Any]:
+    deliveries = life.license_pay(_text(data, "order_id"))
+    return {"pushes": [d.as_json() for d in deliveries], **_pushed(deliveries[0])}
+
+
+def license_refund(life: Lifecycle, data: Data) -> dict[str, Any]:
+    return _pushed(life.license_refund(_text(data, "order_id")))
 
 
 def message_burst(life: Lifecycle, data: Data) -> dict[str, Any]:
@@ -231,6 +250,9 @@ ACTIONS: dict[str, Action] = {
     "change_app_admin": change_app_admin,
     "app_event": app_event,
     "message_burst": message_burst,
+    "end_trial": end_trial,
+    "license_pay": license_pay,
+    "license_refund": license_refund,
     "register_code": register_code,
     "register_corp": register_corp,
     "oauth_code": oauth_code,

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.config import SandboxConfig
+from sandbox.errors import ApiError
+from sandbox.licensing import LicenseBook
 from sandbox.world import Corp, Member, build_corp, demo_corps, open_userid
 
 TICKET_VALIDITY = 1800
@@ -29,15 +31,6 @@ REGISTER_CODE_LIFETIME = 600
 REGISTER_INFO_LIFETIME = 86400
 DEFAULT_RATE_LIMIT = 10_000  # per corp and API, per minute (API.md §7)
 FIRST_AGENTID = 1000002
-
-
-class ApiError(Exception):
-    """An errcode the simulated API answers with."""
-
-    def __init__(self, errcode: int, errmsg: str) -> None:
-        super().__init__(f"{errcode} {errmsg}")
-        self.errcode = errcode
-        self.errmsg = errmsg
 
 
 @dataclass
@@ -68,6 +61,7 @@ class Authorization:
     state: str = ""
     active: bool = True
     register_code: str = ""
+    installed_at: float = 0.0  # the first install: a reinstall keeps it (the licence trial)
 
 
 @dataclass
@@ -124,6 +118,7 @@ class Sandbox:
     in_flight: Counter[str] = field(default_factory=Counter)  # endpoint → calls being answered
     pushes: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    licenses: LicenseBook = field(default_factory=LicenseBook)
     flash: str = ""  # the control page's one-time message, kept here so no URL carries it
 
     def __post_init__(self) -> None:
@@ -259,6 +254,7 @@ class Sandbox:
                 permanent_code=self.new_secret(40),
                 auth_type=auth_type,
                 state=state,
+                installed_at=existing.installed_at if existing else self.now(),
             )
             self.authorizations[(suite_id, corpid)] = authorization
             return authorization, self.new_auth_code(authorization)

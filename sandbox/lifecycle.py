@@ -17,6 +17,7 @@ from sandbox.engine import (
     Authorization,
     Sandbox,
 )
+from sandbox.licensing import LicenseOrder
 from sandbox.pusher import Delivery, Pusher
 from sandbox.world import Corp, Department, Member, build_corp
 
@@ -30,7 +31,7 @@ CONTACT_CHANGES = (
     "delete_party",
     "update_tag",
 )
-APP_EVENTS = ("enter_agent", "subscribe", "unsubscribe", "text")
+APP_EVENTS = ("enter_agent", "subscribe", "unsubscribe", "unlicensed_notify", "text")
 # Member fields a contact change may set, and their names in the change_contact event.
 _USER_FIELDS = {
     "name": "Name",
@@ -268,6 +269,48 @@ class Lifecycle:
             fields = self._app_common(authorization, userid, "event")
             fields.update(Event=event, EventKey="", AgentID=authorization.agentid)
         return self.pusher.data(suite_id, corpid, authorization.agentid, fields)
+
+    def _license_event(self, info_type: str, order: LicenseOrder, **fields: Any) -> Delivery:
+        return self.pusher.system(
+            {
+                "ServiceCorpId": self.sandbox.config.provider.corpid,
+                "InfoType": info_type,
+                "AuthCorpId": order.corpid,
+                "OrderId": order.order_id,
+                "TimeStamp": int(self.sandbox.now()),
+                **fields,
+            }
+        )
+
+    def license_pay(self, order_id: str) -> list[Delivery]:
+        """The provider pays a licence order in WeCom's console: its codes exist, and
+        license_pay_success is sent for it (for each part of a multi-corp order)."""
+        with self.sandbox.lock:
+            try:
+                order = self.sandbox.licenses.order(order_id)
+                self.sandbox.licenses.pay(order, self.sandbox.now())
+            except ApiError as error:
+                raise LifecycleError(error.errmsg) from None
+        return self.announce_payments()
+
+    def announce_payments(self) -> list[Delivery]:
+        """license_pay_success for every order paid since the last announcement."""
+        with self.sandbox.lock:
+            book = self.sandbox.licenses
+            paid, book.announce = [book.orders[o] for o in book.announce], []
+        return [
+            self._license_event("license_pay_success", o, BuyerUserId=o.buyer_userid) for o in paid
+        ]
+
+    def license_refund(self, order_id: str) -> Delivery:
+        """WeCom refunds a paid order: its codes stop working, license_refund is sent."""
+        with self.sandbox.lock:
+            try:
+                order = self.sandbox.licenses.order(order_id)
+                self.sandbox.licenses.refund(order)
+            except ApiError as error:
+                raise LifecycleError(error.errmsg) from None
+        return self._license_event("license_refund", order, OrderStatus=1)
 
     def _text_message(self, authorization: Authorization, userid: str, content: str) -> dict:
         fields = self._app_common(authorization, userid, "text")

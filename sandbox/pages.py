@@ -209,6 +209,8 @@ def control_page(life: Lifecycle, request: Request) -> Response:
         pushes = list(reversed(life.sandbox.pushes[-20:]))
         calls = list(reversed(life.sandbox.calls[-20:]))
         message, life.sandbox.flash = life.sandbox.flash, ""
+        orders = list(reversed(life.sandbox.licenses.orders.values()))[:20]
+        names = {c.corpid: c.name for c in life.sandbox.corps.values()}
     return render(
         "control.html",
         state=control.snapshot(life),
@@ -218,6 +220,8 @@ def control_page(life: Lifecycle, request: Request) -> Response:
         app_events=APP_EVENTS,
         pushes=pushes,
         calls=calls,
+        orders=orders,
+        corp_names=names,
     )
 
 

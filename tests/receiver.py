@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +80,14 @@ class Receiver:
 
     def last(self, kind: str) -> Event:
         return self.events(kind)[-1]
+
+    def wait_for(self, kind: str, count: int = 1, timeout: float = 10) -> list[Event]:
+        """The events of ``kind`` once ``count`` have arrived (pushes sent in the background)."""
+        deadline = time.monotonic() + timeout
+        while len(self.events(kind)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.events(kind)) >= count, f"{kind}: {len(self.events(kind))} of {count}"
+        return self.events(kind)
 
 
 @contextmanager
