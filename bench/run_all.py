@@ -84,6 +84,14 @@ def main() -> None:
         r"ratio ([\d.]+)x for 10x|{:.1f}x for 10x the corps",
         "linear (~10x)",
     )
+    licences = run("licenses.py", env=plain)
+    row(
+        "licence sync, 1,000 vs 100 corps of 100 accounts",
+        licences,
+        r"sync 1000 corps\s+([\d.]+) s|{:.1f} s",
+        r"ratio ([\d.]+)x for 10x|{:.1f}x for 10x the corps",
+        "≤ 11x, no 45009",
+    )
     sso = run("sso.py", "--logins", "150", env=plain)
     row(
         "SSO exchange, portal time per login",

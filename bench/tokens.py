@@ -40,13 +40,13 @@ from django.db import connections  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
 from bench.crowd import crowd_ask  # noqa: E402
-from corps.services import corp_authorize, provider_upsert, suite_ticket_store, suite_upsert  # noqa: E402
+from bench.tenancy import install, seed_suite  # noqa: E402
 from sandbox.config import load_config  # noqa: E402
 from sandbox.engine import Fault  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 from tokens.models import Credential  # noqa: E402
 from tokens.planning import plan_refreshes  # noqa: E402
-from tokens.services import credential_get, suite_api  # noqa: E402
+from tokens.services import credential_get  # noqa: E402
 
 
 def median_us(job, number: int, rounds: int = 7) -> float:
@@ -57,24 +57,8 @@ def median_us(job, number: int, rounds: int = 7) -> float:
 
 
 def setup_tenant(server: SandboxServer):
-    config = server.app.sandbox.config
-    provider_upsert(corpid=config.provider.corpid, secret=config.provider.secret)
-    suite_config = config.suites[0]
-    suite, _ = suite_upsert(
-        suite_id=suite_config.suite_id,
-        provider_corpid=config.provider.corpid,
-        secret=suite_config.secret,
-        token=suite_config.token,
-        encoding_aes_key=suite_config.encoding_aes_key,
-    )
-    ticket = server.app.sandbox.new_suite_ticket(suite.suite_id)
-    suite_ticket_store(suite=suite, ticket=ticket, pushed_at=datetime.now(UTC))
-    corpid = next(iter(server.app.sandbox.corps))
-    auth_code, _ = server.app.lifecycle.install(suite.suite_id, corpid, push=False)
-    corp, _ = corp_authorize(
-        suite=suite, result=suite_api(suite).get_permanent_code(auth_code=auth_code)
-    )
-    return corp
+    suite = seed_suite(server)
+    return install(server, suite, next(iter(server.app.sandbox.corps)))
 
 
 def cold_burst(server: SandboxServer, corp, processes: int, threads: int) -> tuple[int, int, float]:

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.admin.tenants import register_url
+from console.admin.register_codes import register_url
 from console.scope import Scope, scope_of
 from corps.models import AuthorizedCorp, Provider, RegisterCode, Suite
 from corps.services import REGISTER_STATE_PATTERN, register_code_create

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
@@ -14,6 +14,7 @@ from callbacks.models import CallbackEvent
 from console.scope import Scope
 from corps.models import AuthorizedCorp
 from corps.selectors import suites_with_stale_tickets
+from licenses.models import ActiveCode, CorpLicense, UnlicensedAttempt
 from tokens.models import AuthCodeExchange, Credential
 
 DAYS = 30
@@ -41,6 +42,27 @@ def _per_day(queryset: Any, field: str, since: Any) -> dict[date, int]:
         .values_list("day", "n")
     )
     return dict(rows)
+
+
+def licences(scope: Scope, now: datetime) -> dict[str, Any]:
+    """Trials ending and accounts expiring within 30 days, and who was refused this week."""
+    soon = now + timedelta(days=DAYS)
+    trials = CorpLicense.objects.filter(
+        trial_end__gt=now, trial_end__lte=soon, corp__status=AuthorizedCorp.Status.ACTIVE
+    )
+    expiring = ActiveCode.objects.filter(
+        status=ActiveCode.Status.BOUND, expires_at__gt=now, expires_at__lte=soon
+    )
+    refused = UnlicensedAttempt.objects.filter(at__gte=now - timedelta(days=7))
+    return {
+        "trials_ending": list(
+            scope.narrow(trials).select_related("corp").order_by("trial_end")[:10]
+        ),
+        "codes_expiring": list(
+            scope.narrow(expiring).values("corpid").annotate(n=Count("pk")).order_by("-n")[:10]
+        ),
+        "unlicensed_this_week": scope.narrow(refused).values("corp", "userid").distinct().count(),
+    }
 
 
 def dashboard(scope: Scope) -> dict[str, Any]:
@@ -73,4 +95,5 @@ def dashboard(scope: Scope) -> dict[str, Any]:
             _per_day(scope.narrow(AuthorizedCorp.objects.all()), "installed_at", since), today
         ),
         "events_chart": _daily(_per_day(events, "received_at", since), today),
+        "licences": licences(scope, now),
     }

@@ -18,6 +18,13 @@ from django.http import HttpRequest
 
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp, Department, Member, Provider, RegisterCode, Suite
+from licenses.models import (
+    ActiveCode,
+    CorpLicense,
+    LicenseOrder,
+    LicensePolicy,
+    UnlicensedAttempt,
+)
 from oauth.models import ApiToken, AuditRecord, Role, ServiceKey, StaffMembership
 from tokens.models import AuthCodeExchange, Credential
 
@@ -43,6 +50,11 @@ PATHS: dict[type[Model], tuple[tuple[str, str | None], ...]] = {
     StaffMembership: (("provider", None),),
     ServiceKey: (("provider", None),),
     User: (("staff_membership__provider", None),),
+    LicenseOrder: (("provider", None),),
+    ActiveCode: (("provider", None),),
+    CorpLicense: (("corp__suite__provider", "corp__suite"),),
+    UnlicensedAttempt: (("corp__suite__provider", "corp__suite"),),
+    LicensePolicy: (("suite__provider", "suite"),),
 }
 SHARED: frozenset[type[Model]] = frozenset({Group})  # the role groups, the same for everyone
 

@@ -1,10 +1,27 @@
 from django.urls import path
 
-from console import api
+from console import api, license_api
 
 app_name = "staff-api"
 urlpatterns = [
     path("suites/", api.SuiteList.as_view(), name="suites"),
     path("corps/", api.CorpList.as_view(), name="corps"),
     path("register-codes/", api.RegisterCodeCreate.as_view(), name="register-codes"),
+    path("corps/<str:corpid>/license/", license_api.LicenseSummary.as_view(), name="license"),
+    path(
+        "corps/<str:corpid>/license/codes/",
+        license_api.LicenseCodes.as_view(),
+        name="license-codes",
+    ),
+    path(
+        "corps/<str:corpid>/license/activate/",
+        license_api.LicenseActivate.as_view(),
+        name="license-activate",
+    ),
+    path(
+        "corps/<str:corpid>/license/transfer/",
+        license_api.LicenseTransfer.as_view(),
+        name="license-transfer",
+    ),
+    path("license-orders/", license_api.LicenseOrders.as_view(), name="license-orders"),
 ]

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "corps",
     "tokens",
     "callbacks",
+    "licenses",
     "oauth",
     "console",
     "drf_spectacular",
@@ -250,6 +251,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-stalled-events": {
         "task": "callbacks.tasks.requeue_stalled_events",
         "schedule": 60.0,
+    },
+    # Orders, codes and trials as WeCom has them (events keep them current in between).
+    "sync-licenses": {
+        "task": "licenses.tasks.sync_all_licenses",
+        "schedule": 86400.0,
     },
     # Delete processed callback events after CALLBACK_RETENTION_DAYS.
     "purge-old-events": {

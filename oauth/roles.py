@@ -27,11 +27,12 @@ USERTYPE_NAMES = {
 # Owners: everything about the provider's tenants, its suites and secrets, its staff accounts
 # (not the groups themselves, which every provider shares) and its service accounts; their own
 # provider, but not another one.
-OWNER_APPS = ("corps", "tokens", "callbacks", "oauth")
+OWNER_APPS = ("corps", "tokens", "callbacks", "licenses", "oauth")
 OWNER_EXTRA = ("auth.view_user", "auth.change_user", "auth.view_group")
 OWNER_NOT = ("corps.add_provider", "corps.delete_provider")
-# Operators: the tenants and what acts on them (resync, refresh, replay, register codes);
-# no providers, no suite secrets, no users, groups, service accounts or key rotation.
+# Operators: the tenants and what acts on them (resync, refresh, replay, register codes, licence
+# sync and activation); no providers, no suite secrets, no users, groups, service accounts or key
+# rotation, no licence budgets or policies.
 OPERATOR_PERMISSIONS = (
     "corps.view_suite",
     "corps.view_authorizedcorp",
@@ -41,6 +42,11 @@ OPERATOR_PERMISSIONS = (
     "corps.add_registercode",
     "tokens.view_credential",
     "callbacks.view_callbackevent",
+    "licenses.view_licenseorder",
+    "licenses.view_activecode",
+    "licenses.view_corplicense",
+    "licenses.view_unlicensedattempt",
+    "licenses.view_licensepolicy",
 )
 
 

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from corps.contacts import member_upsert
 from corps.models import AuthorizedCorp, Member, Provider, Suite
+from licenses.policies import member_admit
+from licenses.services import LICENSE_REQUIRED
 from oauth.models import ApiToken, AuditRecord, StaffMembership
 from oauth.roles import role_for_usertype
 from tokens.authorization import corp_install_by_auth_code
@@ -136,6 +138,8 @@ def member_sign_in(*, suite: Suite, code: str) -> Member:
     with transaction.atomic():
         member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
         member_user_ensure(member)
+    if not member_admit(member):
+        raise SignInError(403, str(LICENSE_REQUIRED), "license_required")
     return member
 
 
@@ -231,3 +235,10 @@ def provider_sign_in(*, provider: Provider, auth_code: str, ip: str | None) -> U
             },
         )
     return user
+
+
+def staff_userid(user: object) -> str:
+    """The provider-corp userid a console user signed in with (the QR login), or ""."""
+    pk = getattr(user, "pk", None)
+    membership = StaffMembership.objects.filter(user_id=pk).first() if pk else None
+    return membership.userid if membership else ""

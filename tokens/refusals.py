@@ -21,6 +21,8 @@ from tokens.services import CorpCancelledError, CredentialBusyError, SuiteTicket
 from wecom.client import (
     AuthorizationInvalidError,
     InvalidCodeError,
+    LicenseError,
+    LicenseRequiredError,
     RateLimitedError,
     WeComError,
 )
@@ -130,6 +132,11 @@ def refusal_for(error: BaseException) -> Refusal | None:
     """The refusal an exception stands for, or None if it is not one of ours (a bug)."""
     if isinstance(error, Refused):
         return Refusal(error.status, error.code, str(error.detail))
+    if isinstance(error, LicenseError):  # WeCom's reason is the caller's answer
+        code = "license_required" if isinstance(error, LicenseRequiredError) else "license_refused"
+        said = _("WeCom refused the licence operation: %(reason)s (errcode %(errcode)s).")
+        reason = str(said) % {"reason": error.meaning, "errcode": error.errcode}
+        return Refusal(403 if code == "license_required" else 400, code, reason)
     for kind, status, code, detail in RULES:
         if isinstance(error, kind):
             return Refusal(status, code, str(detail))

@@ -1,3 +1,11 @@
 """Every model in the console. Registration happens on import (see console.apps)."""
 
-from console.admin import accounts, credentials, events, tenants, users  # noqa: F401
+from console.admin import (  # noqa: F401
+    accounts,
+    credentials,
+    events,
+    licenses,
+    register_codes,
+    tenants,
+    users,
+)

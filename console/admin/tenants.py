@@ -2,16 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
-from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -28,10 +25,10 @@ from console.admin.common import (
     confirmed_action,
     expiry_badge,
 )
-from console.scope import scope_of
+from console.admin.licenses import LicenseInline, LicensePolicyInline, activate_license, buy_view
 from console.site import site
-from corps.models import AuthorizedCorp, Department, Member, Provider, RegisterCode, Suite
-from corps.services import REGISTER_STATE_PATTERN, register_code_create
+from corps.models import AuthorizedCorp, Department, Member, Provider, Suite
+from licenses.services import corp_license_sync
 from tokens.authorization import (
     corp_auth_refresh,
     corp_contacts_sync,
@@ -39,9 +36,6 @@ from tokens.authorization import (
     corp_revoke,
 )
 from tokens.models import Credential
-from tokens.refusals import refusal_for
-from tokens.services import provider_api
-from wecom.client import WeComError
 from wecom.crypto import CallbackCryptoError, validate_encoding_aes_key
 
 
@@ -119,6 +113,7 @@ class SuiteAdmin(SecretsAdmin):
     list_filter = ("install_mode", "provider")
     search_fields = ("suite_id", "name")
     readonly_fields = ("suite_ticket_at", "ticket")
+    inlines = (LicensePolicyInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Suite]:
         return (
@@ -236,7 +231,7 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
     list_per_page = 50
     show_full_result_count = False
     ordering = ("-installed_at",)
-    inlines = (CredentialInline, RecentEventInline)
+    inlines = (LicenseInline, CredentialInline, RecentEventInline)
     fieldsets = (
         (None, {"fields": ("corp_name", "corpid", "suite", "status", "contacts")}),
         (
@@ -301,6 +296,11 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
             lambda corp: corp_contacts_sync(corp=corp),
         ),
         confirmed_action(
+            "sync_license",
+            gettext_lazy("Sync licences from WeCom"),
+            lambda corp: corp_license_sync(corp),
+        ),
+        confirmed_action(
             "revoke",
             gettext_lazy("Revoke (as cancel_auth)"),
             lambda corp: corp_revoke(corp=corp),
@@ -318,6 +318,13 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return flatten_fieldsets(self.fieldsets)
+
+    def get_urls(self) -> list[Any]:
+        buy = self.admin_site.admin_view(
+            lambda request, object_id: buy_view(self, request, object_id)
+        )
+        own = [path("<path:object_id>/buy-licences/", buy, name="corps_authorizedcorp_buy")]
+        return own + super().get_urls()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tenants come from installs
@@ -377,6 +384,7 @@ class MemberAdmin(ReadOnlyAdmin):
     list_select_related = ("corp",)
     show_full_result_count = False
     raw_id_fields = ("corp", "user")
+    actions = (activate_license,)
 
 
 @admin.register(Department, site=site)
@@ -385,164 +393,3 @@ class DepartmentAdmin(ReadOnlyAdmin):
     search_fields = ("name",)
     list_select_related = ("corp",)
     show_full_result_count = False
-
-
-class RegisterCodeForm(forms.ModelForm):
-    """Creating a register code asks WeCom for one (get_register_code)."""
-
-    state = forms.RegexField(
-        REGISTER_STATE_PATTERN,
-        required=False,
-        label=gettext_lazy("state"),
-        error_messages={"invalid": gettext_lazy("Use letters and digits only, at most 128.")},
-        help_text=gettext_lazy(
-            "Comes back with register_corp, to tell your campaigns apart: letters and digits, "
-            "at most 128."
-        ),
-    )
-
-    class Meta:
-        model = RegisterCode
-        fields = ["provider", "template_id", "state", "corp_name", "admin_name", "admin_mobile"]
-        help_texts = {
-            "template_id": gettext_lazy(
-                "The id of a registration template (推广包), from WeCom's provider console: "
-                "应用管理 → 推广二维码."
-            )
-        }
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        if self.errors:
-            return cleaned
-        try:
-            self.issued = provider_api(cleaned["provider"]).get_register_code(
-                template_id=cleaned["template_id"],
-                state=cleaned.get("state", ""),
-                corp_name=cleaned.get("corp_name", ""),
-                admin_name=cleaned.get("admin_name", ""),
-                admin_mobile=cleaned.get("admin_mobile", ""),
-            )
-        except WeComError as error:
-            raise ValidationError(
-                _("WeCom refused the register code: %(error)s") % {"error": error}
-            ) from None
-        except Exception as error:  # no provider token: no secret, or it does not decrypt
-            refusal = refusal_for(error)
-            if refusal is None:
-                raise
-            raise ValidationError(refusal.detail) from None
-        return cleaned
-
-
-def register_url(code: str) -> str:
-    query = urlencode({"register_code": code})
-    return f"{settings.WECOM_OPEN_BASE}/3rdservice/wework/register?{query}"
-
-
-@admin.register(RegisterCode, site=site)
-class RegisterCodeAdmin(ConsoleAdmin):
-    form = RegisterCodeForm
-    list_display = (
-        "template_id",
-        "state",
-        "corp_name",
-        "status_badge",
-        "registered",
-        "created_at",
-        "expires_at",
-    )
-    list_filter = ("status", "template_id")
-    search_fields = ("state", "corp_name", "registered_corpid")
-    list_select_related = ("corp",)
-    readonly_fields = ("link", "qr_code", "status", "registered", "expires_at", "registered_at")
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
-        providers = scope_of(request).narrow(Provider.objects.all())
-        if "provider" not in initial and providers.count() == 1:
-            initial["provider"] = str(providers.get().pk)  # the only choice, chosen
-        return initial
-
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> HttpResponse:
-        if add:
-            used = (
-                scope_of(request)
-                .narrow(RegisterCode.objects.all())
-                .order_by("template_id")
-                .values_list("template_id", flat=True)
-                .distinct()[:20]
-            )
-            if used:
-                field = context["adminform"].form.fields["template_id"]
-                hint = _("Used before: %(ids)s.") % {"ids": ", ".join(used)}
-                field.help_text = f"{field.help_text} {hint}"
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        if obj is None:
-            return tuple(RegisterCodeForm.Meta.fields)
-        return (
-            "link",
-            "qr_code",
-            "status",
-            "registered",
-            "template_id",
-            "state",
-            "corp_name",
-            "admin_name",
-            "expires_at",
-            "registered_at",
-        )
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return self.get_fields(request, obj) if obj is not None else ()
-
-    def save_model(self, request: HttpRequest, obj: RegisterCode, form: Any, change: bool) -> None:
-        created = register_code_create(
-            provider=form.cleaned_data["provider"],
-            template_id=form.cleaned_data["template_id"],
-            code=form.issued.value,
-            expires_in=form.issued.expires_in,
-            state=form.cleaned_data.get("state", ""),
-            corp_name=form.cleaned_data.get("corp_name", ""),
-            admin_name=form.cleaned_data.get("admin_name", ""),
-            admin_mobile=form.cleaned_data.get("admin_mobile", ""),
-        )
-        obj.pk = created.pk
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=gettext_lazy("status"))
-    def status_badge(self, code: RegisterCode) -> SafeString:
-        registered = code.status == RegisterCode.Status.REGISTERED
-        return badge(code.get_status_display(), "ok" if registered else "warn")
-
-    @admin.display(description=gettext_lazy("registered corp"))
-    def registered(self, code: RegisterCode) -> SafeString | str:
-        if code.corp_id:
-            url = reverse("admin:corps_authorizedcorp_change", args=[code.corp_id])
-            return format_html('<a href="{}">{}</a>', url, code.corp)
-        return code.registered_corpid or "—"
-
-    @admin.display(description=gettext_lazy("register link"))
-    def link(self, code: RegisterCode) -> SafeString:
-        url = register_url(code.code)
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
-
-    @admin.display(description=gettext_lazy("QR code"))
-    def qr_code(self, code: RegisterCode) -> SafeString:
-        # A data: URI of a whole SVG document (with its namespace): an inline <svg> fragment
-        # used as an image renders nowhere.
-        uri = segno.make(register_url(code.code), error="m").svg_data_uri(scale=4)
-        return format_html('<img alt="QR" id="register-qr" src="{}">', uri)

@@ -7,11 +7,17 @@ from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 from corps.models import Member
+from licenses.services import LICENSE_REQUIRED, license_required, unlicensed_record
 
 
 class CorpCancelled(exceptions.PermissionDenied):
     default_detail = _("Your corp's authorization of this app was cancelled.")
     default_code = "authorization_cancelled"
+
+
+class LicenseRequired(exceptions.PermissionDenied):
+    default_detail = LICENSE_REQUIRED
+    default_code = "license_required"
 
 
 def member_of(request: Request) -> Member | None:
@@ -32,5 +38,8 @@ class IsTenantMember(permissions.BasePermission):
             return False
         if not member.corp.is_active:
             raise CorpCancelled()
+        if license_required(member):
+            unlicensed_record(member.corp, member.open_userid)
+            raise LicenseRequired()
         view.member, view.corp = member, member.corp
         return True

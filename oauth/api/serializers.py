@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from corps.models import AuthorizedCorp, Member
+from licenses.services import member_license
 
 
 class CorpSerializer(serializers.ModelSerializer):
@@ -39,11 +43,23 @@ class MemberSerializer(serializers.ModelSerializer):
         ]
 
 
+class LicenseSerializer(serializers.Serializer):
+    active = serializers.BooleanField(help_text=_("Whether the member holds a valid base account."))
+    expire_time = serializers.DateTimeField(allow_null=True)
+
+
 class MeSerializer(MemberSerializer):
     corp = CorpSerializer(read_only=True)
+    license = serializers.SerializerMethodField()
 
     class Meta(MemberSerializer.Meta):
-        fields = [*MemberSerializer.Meta.fields, "corp"]
+        fields = [*MemberSerializer.Meta.fields, "corp", "license"]
+
+    @extend_schema_field(LicenseSerializer)
+    def get_license(self, member: Member) -> dict[str, Any]:
+        code = member_license(member)
+        held = {"active": code is not None, "expire_time": code.expires_at if code else None}
+        return LicenseSerializer(held).data
 
 
 class SSORequestSerializer(serializers.Serializer):

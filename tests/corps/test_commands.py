@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from corps.models import Provider, Suite
+from licenses.models import ActiveCode, CorpLicense
 from tokens.models import Credential
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,14 @@ class TestIsvstatus:
         Credential.objects.create(
             key=f"corp:{corp.pk}", kind="corp", corp=corp, value="v", expires_at=expires
         )
+        trial_end = timezone.now() + timedelta(days=60)
+        CorpLicense.objects.create(corp=corp, trial_end=trial_end, synced_at=timezone.now())
+        for status, expiry in ((2, timedelta(days=10)), (2, timedelta(days=100)), (1, None)):
+            ActiveCode.objects.create(
+                provider=suite.provider, code=f"c{status}{expiry}", corpid="wpcorp", type=1,
+                status=status, source="order", synced_at=timezone.now(),
+                expires_at=timezone.now() + expiry if expiry else None,
+            )  # fmt: skip
         report = json.loads(run("isvstatus", json=True))
         local = timezone.localtime(expires).isoformat()  # in TIME_ZONE, with its offset
         assert local.endswith("+08:00")
@@ -131,6 +140,12 @@ class TestIsvstatus:
                 "corp_name": "星辰科技",
                 "status": "active",
                 "token_expires_at": local,
+                "license": {
+                    "trial_end": timezone.localtime(trial_end).isoformat(),
+                    "active": 2,
+                    "available": 1,
+                    "expiring_30d": 1,
+                },
             },
             {
                 "suite_id": "ww1",
@@ -138,6 +153,7 @@ class TestIsvstatus:
                 "corp_name": "海川物流",
                 "status": "cancelled",
                 "token_expires_at": None,
+                "license": {"trial_end": None, "active": 0, "available": 0, "expiring_30d": 0},
             },
         ]
         text = run("isvstatus")

@@ -53,11 +53,13 @@ def english_phrases() -> set[str]:
 
 def chinese_phrases() -> set[str]:
     """Chinese parts of our translations of four characters or more, except those that are
-    also names in the demo's data (星辰科技 is a corp, not an untranslated phrase)."""
-    data = DEMO_DATA.read_text(encoding="utf-8")
+    also names in the demo's data (星辰科技 is a corp, not an untranslated phrase) or that our
+    English text uses on purpose (WeCom's own terms, such as 接口许可)."""
+    entries = catalogue_entries()
+    known = DEMO_DATA.read_text(encoding="utf-8") + "\n".join(msgid for msgid, _ in entries)
     phrases = set()
-    for _msgid, translated in catalogue_entries():
+    for _msgid, translated in entries:
         for part in _fixed_parts(translated):
-            if len(CJK.findall(part)) >= 4 and part not in data:
+            if len(CJK.findall(part)) >= 4 and part not in known:
                 phrases.add(part)
     return phrases

@@ -7,6 +7,7 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 
 from corps.models import AuthorizedCorp
+from licenses.models import LicenseOrder
 from tests.conftest import save
 from tests.e2e.conftest import choose
 
@@ -35,3 +36,17 @@ def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome)
     events = chrome.find_element(By.ID, "events-group").text
     assert "create_auth" in events and "suite_ticket" not in events
     save(chrome, "walkthrough-4-console-corp")
+
+    # licences: buy ten base accounts from the corp's page, pay in the sandbox, see the codes
+    chrome.find_element(By.ID, "corp-buy-licences").click()
+    chrome.find_element(By.ID, "id_months").clear()
+    chrome.find_element(By.ID, "id_months").send_keys("1")
+    save(chrome, "walkthrough-5-buy-licences")
+    chrome.find_element(By.ID, "place-order").click()
+    order = LicenseOrder.objects.get()
+    assert order.status == LicenseOrder.Status.UNPAID and order.base_count == 10
+    chrome.get(product.wecom.url)
+    chrome.find_element(By.CSS_SELECTOR, "#license-orders button").click()
+    chrome.get(f"{live_server.url}/admin/licenses/activecode/")
+    assert len(chrome.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")) == 10
+    save(chrome, "walkthrough-6-licence-codes")

@@ -21,6 +21,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from console.site import site
 from corps.models import Member
 from corps.services import register_code_create
+from licenses.services import order_create, unlicensed_record
 from oauth.keys import service_key_create
 from oauth.services import api_token_issue
 from tests.conftest import save
@@ -111,7 +112,13 @@ def console_rows(product) -> None:
         code=provider_api(product.provider).get_register_code(template_id="tpldemo001").value,
     )  # fmt: skip
     service_key_create(name="crm", provider=product.provider)
-    api_token_issue(member=Member.objects.first())
+    member = Member.objects.order_by("pk").first()
+    api_token_issue(member=member)
+    order = order_create(
+        corp=member.corp, buyer_userid="sunyue", base_count=2, interop_count=0, months=1
+    )
+    assert product.wecom.action("license_pay", order_id=order.order_id)["push"]["ok"]
+    unlicensed_record(member.corp, member.userid)
 
 
 def walk_console(walk: Walk, portal: str) -> None:

@@ -76,13 +76,14 @@ def test_anonymous_and_staff_users_are_refused(two_corps, client, admin_user):
 # --- isolation: every route that names an object, addressed at the other corp -----------------
 
 
-def api_routes(patterns=None, prefix=""):
-    """(route, name, parameter names) for every /api/v1/ URL, read from the URLconf."""
+def api_routes(patterns=None, prefix="", namespace=""):
+    """(route, name, parameter names) for every URL of the member API (namespace ``api``), read
+    from the URLconf. The staff API's scoping is tested with the staff API."""
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
-            yield from api_routes(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
+            yield from api_routes(pattern.url_patterns, route, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and namespace == "api":
             yield route, pattern.name, tuple(pattern.pattern.converters)
 
 

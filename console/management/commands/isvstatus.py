@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from corps.models import AuthorizedCorp, Suite
+from licenses.services import license_counts
 from tokens.models import Credential
 from tokens.selectors import expiries
 
@@ -40,17 +42,25 @@ def status_report() -> dict[str, list[dict[str, Any]]]:
         .only("suite_id", "name", "suite_ticket_at", "provider__corpid")
         .order_by("suite_id")
     ]
+    installs = list(
+        AuthorizedCorp.objects.order_by("suite__suite_id", "corpid")
+        .select_related("suite")
+        .only("pk", "suite__suite_id", "corpid", "corp_name", "status")
+    )
+    licenses = license_counts(installs)
     corps = [
         {
-            "suite_id": suite_id,
-            "corpid": corpid,
-            "corp_name": corp_name,
-            "status": status,
-            "token_expires_at": _iso(corp_tokens.get(pk)),
+            "suite_id": corp.suite.suite_id,
+            "corpid": corp.corpid,
+            "corp_name": corp.corp_name,
+            "status": corp.status,
+            "token_expires_at": _iso(corp_tokens.get(corp.pk)),
+            "license": {
+                **asdict(licenses[corp.pk]),
+                "trial_end": _iso(licenses[corp.pk].trial_end),
+            },
         }
-        for pk, suite_id, corpid, corp_name, status in AuthorizedCorp.objects.order_by(
-            "suite__suite_id", "corpid"
-        ).values_list("pk", "suite__suite_id", "corpid", "corp_name", "status")
+        for corp in installs
     ]
     return {"suites": suites, "corps": corps}
 
