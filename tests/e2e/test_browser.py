@@ -5,6 +5,7 @@ console. Screenshots in var/artifacts/ (docs/screenshots/ with UPDATE_SCREENSHOT
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from corps.models import AuthorizedCorp
 from licenses.models import LicenseOrder
@@ -43,10 +44,14 @@ def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome)
     chrome.find_element(By.ID, "id_months").send_keys("1")
     save(chrome, "walkthrough-5-buy-licences")
     chrome.find_element(By.ID, "place-order").click()
+    WebDriverWait(chrome, 20).until(lambda d: "/admin/licenses/licenseorder/" in d.current_url)
     order = LicenseOrder.objects.get()
     assert order.status == LicenseOrder.Status.UNPAID and order.base_count == 10
     chrome.get(product.wecom.url)
     chrome.find_element(By.CSS_SELECTOR, "#license-orders button").click()
+    WebDriverWait(chrome, 20).until(
+        lambda d: "license_pay" in d.find_element(By.ID, "message").text
+    )
     chrome.get(f"{live_server.url}/admin/licenses/activecode/")
     assert len(chrome.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")) == 10
     save(chrome, "walkthrough-6-licence-codes")
