@@ -75,7 +75,7 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = LicenseOrder
         fields = ["order_id", "corpid", "kind", "status", "base_count", "external_count",
-                  "months", "days", "price", "ordered_at", "paid_at"]  # fmt: skip
+                  "months", "days", "price", "ordered_at", "paid_at", "cancelled_at"]  # fmt: skip
 
 
 class OrderRequest(serializers.Serializer):

@@ -48,6 +48,7 @@ class LicenseOrder(models.Model):
     price = models.PositiveBigIntegerField(_("price (fen)"), null=True, blank=True)
     ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     synced_at = models.DateTimeField(_("synced at"))
     auto_renewal = models.BooleanField(
         _("placed by automatic renewal"), default=False, editable=False

@@ -67,6 +67,8 @@ def _pages(fetch: Callable[[str], Any]) -> Iterator[Any]:
 
 
 def order_store(provider: Provider, order: Order) -> LicenseOrder:
+    """The order as WeCom reports it. WeCom gives no cancel time: the first sync that sees the
+    order cancelled records when it was seen."""
     row, _created = LicenseOrder.objects.update_or_create(
         order_id=order.order_id,
         defaults={
@@ -84,6 +86,9 @@ def order_store(provider: Provider, order: Order) -> LicenseOrder:
             "synced_at": timezone.now(),
         },
     )
+    if row.status == LicenseOrder.Status.CANCELLED and row.cancelled_at is None:
+        row.cancelled_at = row.synced_at
+        row.save(update_fields=["cancelled_at"])
     return row
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from sandbox import control
+from sandbox import control, license_api
 from sandbox.engine import AUTH_CODE_LIFETIME, ApiError
 from sandbox.lifecycle import APP_EVENTS, CONTACT_CHANGES, SCOPES, Lifecycle, LifecycleError
 from sandbox.rendering import error_page, render
@@ -129,6 +129,14 @@ def authorize(life: Lifecycle, request: Request) -> Response:
         ]
         return render("authorize.html", suite=suite, corps=corps, private=scope != "snsapi_base")
     corpid, userid = _picked(request)
+    authorization = life.sandbox.active_authorization(suite.suite_id, corpid)
+    if authorization is not None and not license_api.licensed(life.sandbox, authorization, userid):
+        try:
+            life.app_event(suite.suite_id, corpid, "unlicensed_notify", userid)  # as WeCom does
+        except LifecycleError as error:  # not a member of that corp
+            return error_page(str(error))
+        message = _("You have no licence for this app. Ask your admin to contact its provider.")
+        return error_page(message, 403)
     try:
         code = life.oauth_code(suite.suite_id, corpid, userid, scope)
     except LifecycleError as error:

@@ -46,7 +46,7 @@ class LicenseOrderAdmin(ReadOnlyAdmin):
                     "months", "price", "ordered_at", "paid_at")  # fmt: skip
     list_filter = ("status", "kind")
     search_fields = ("=order_id", "=corpid")
-    fields = (*list_display, "days", "auto_renewal", "synced_at")
+    fields = (*list_display, "days", "cancelled_at", "auto_renewal", "synced_at")
     readonly_fields = fields
     actions = (
         confirmed_action(

@@ -3,12 +3,15 @@ with WeCom's rules and pushes the licence events to the portal's system-event UR
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from corps.models import Provider
 from licenses.models import ActiveCode, CorpLicense, LicenseOrder, UnlicensedAttempt
-from licenses.services import codes_renew, corp_license_sync
+from licenses.services import codes_renew, corp_license_sync, order_create
 from oauth.keys import service_key_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -181,3 +184,29 @@ def test_staff_transfer_an_account_then_renew_it(staff):
     portal.wecom.action("license_pay", order_id=renewal.order_id)
     held.refresh_from_db()
     assert (held.expires_at - before).days == 31
+
+
+def test_an_unlicensed_member_opening_the_app_is_stopped_by_wecom_which_notifies(portal, settings):
+    """Past the trial, WeCom's OAuth page refuses a member without a licence and pushes
+    unlicensed_notify; the portal records the attempt."""
+    settings.WECOM_OAUTH_BASE, settings.PUBLIC_BASE_URL = portal.wecom.url, portal.url
+    corp = portal.install(0)
+    portal.wecom.action("end_trial", suite_id=portal.suite.suite_id, corpid=corp.corpid)
+    page = portal.http.get(f"{portal.url}/oauth/login/{portal.suite.suite_id}/", timeout=30)
+    assert page.url.startswith(portal.wecom.url)  # WeCom's authorize page
+    refused = portal.http.post(page.url, data={"member": f"{corp.corpid}|lina"}, timeout=30)
+    assert refused.status_code == 403
+    lina = corp.members.get(userid="lina")
+    [attempt] = UnlicensedAttempt.objects.filter(corp=corp)
+    assert attempt.member == lina
+
+
+def test_synclicenses_reports_each_corp_and_refuses_an_unknown_one(portal):
+    corp = portal.install(0)
+    placed = order_create(corp=corp, buyer_userid="sunyue", base_count=2, interop_count=0, months=1)
+    portal.wecom.action("license_pay", order_id=placed.order_id)
+    out = StringIO()
+    call_command("synclicenses", corpid=corp.corpid, stdout=out)
+    assert f"{corp.corpid}: 0 active, 2 available" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("synclicenses", corpid="wpnobody")
