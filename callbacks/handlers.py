@@ -26,6 +26,11 @@ from tokens.authorization import (
 )
 from tokens.services import corp_api
 from wecom import events as ev
+from wecom.platform_events import (
+    PLATFORM_APP_EVENTS,
+    PLATFORM_INFO_TYPES,
+    PLATFORM_SYSTEM_INFO_TYPES,
+)
 
 
 class CorpNotYetKnown(LookupError):
@@ -161,7 +166,11 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.Subscribe: to_extension_point,
     ev.Unsubscribe: to_extension_point,
     ev.TextMessage: to_extension_point,
+    # Nothing of ours to change, but the ISV hears of them (with their parsed fields).
+    **{
+        kind: to_extension_point
+        for table in (PLATFORM_INFO_TYPES, PLATFORM_SYSTEM_INFO_TYPES, PLATFORM_APP_EVENTS)
+        for kind, _parser in table.values()
+    },
+    ev.UnknownEvent: to_extension_point,  # whatever WeCom adds: stored, acknowledged, heard
 }
-
-# Stored and acknowledged, but nothing to do: event types this portal has no handler for.
-IGNORED: frozenset[type[ev.Event]] = frozenset({ev.UnknownEvent})

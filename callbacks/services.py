@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from callbacks.dispatch import dispatcher
-from callbacks.handlers import HANDLERS, IGNORED
+from callbacks.handlers import HANDLERS
 from callbacks.models import CallbackEvent
 from callbacks.receive import CallbackURL, Received
 from corps.models import AuthorizedCorp
@@ -48,7 +48,7 @@ def event_store(*, url: CallbackURL, received: Received) -> tuple[CallbackEvent,
         if corpid and url.suite
         else None
     )
-    ignored = type(event) in IGNORED or type(event) not in HANDLERS
+    ignored = type(event) not in HANDLERS  # a parser added without a handler: kept, not run
     try:
         record = CallbackEvent.objects.create(
             receiver=url.receiver,

@@ -1,7 +1,11 @@
 """The extension point for the ISV's own code.
 
-``app_event`` is sent once per processed data-callback event (enter_agent, subscribe,
-unsubscribe, text messages) and for system events the portal has no handler of its own for::
+``app_event`` is sent once per processed event that is the ISV's business: data-callback events
+(enter_agent, subscribe, unsubscribe, text messages, unlicensed_notify), tag changes, licence
+events, the platform events of ``wecom.platform_events`` (share changes, batch job results,
+special permissions, the external_userid migration) and any type WeCom sends that this portal
+does not know (an ``UnknownEvent`` carrying every field). The portal's own ``license.expiring``
+(``licenses.policies.LicensesExpiring``) comes with ``record=None``::
 
     from django.dispatch import receiver
     from callbacks.signals import app_event

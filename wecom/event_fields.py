@@ -87,6 +87,14 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SuiteEvent(Event):
+    """A command callback (指令回调): SuiteId + InfoType."""
+
+    suite_id: str
+    timestamp: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SystemEvent(Event):
     service_corpid: str
     timestamp: int
@@ -103,6 +111,10 @@ class AppEvent(Event):
 
 
 ParserEntry = tuple[type[Event], Callable[["FieldReader"], dict[str, Any]]]
+
+
+def suite_fields(r: FieldReader) -> dict[str, Any]:
+    return {"suite_id": r.text("SuiteId"), "timestamp": r.integer("TimeStamp")}
 
 
 def system_fields(r: FieldReader) -> dict[str, Any]:

@@ -18,23 +18,24 @@ from wecom.event_fields import (
     FieldReader,
     InvalidEvent,
     ParserEntry,
+    SuiteEvent,
     SystemEvent,
     app_fields,
+    suite_fields,
     system_fields,
 )
 from wecom.license_events import LICENSE_APP_EVENTS, LICENSE_SYSTEM_INFO_TYPES
+from wecom.platform_events import (
+    PLATFORM_APP_EVENTS,
+    PLATFORM_INFO_TYPES,
+    PLATFORM_SYSTEM_INFO_TYPES,
+)
 from wecom.xml import Fields, parse_fields
 
-__all__ = ["AppEvent", "Event", "InvalidEvent", "SystemEvent", "parse_event"]
+__all__ = ["AppEvent", "Event", "InvalidEvent", "SuiteEvent", "SystemEvent", "parse_event"]
 
 
 # --- command callback (指令回调): SuiteId + InfoType ------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SuiteEvent(Event):
-    suite_id: str
-    timestamp: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,17 +219,13 @@ class UnknownEvent(Event):
 # --- parsers -----------------------------------------------------------------------------------
 
 
-def _suite(r: FieldReader) -> dict[str, Any]:
-    return {"suite_id": r.text("SuiteId"), "timestamp": r.integer("TimeStamp")}
-
-
 def _suite_ticket(r: FieldReader) -> dict[str, Any]:
-    return {**_suite(r), "suite_ticket": r.text("SuiteTicket")}
+    return {**suite_fields(r), "suite_ticket": r.text("SuiteTicket")}
 
 
 def _create_auth(r: FieldReader) -> dict[str, Any]:
     return {
-        **_suite(r),
+        **suite_fields(r),
         "auth_code": r.text("AuthCode"),
         "state": r.text("State", ""),
         "extra_info": r.text("ExtraInfo", ""),
@@ -237,7 +234,7 @@ def _create_auth(r: FieldReader) -> dict[str, Any]:
 
 def _change_auth(r: FieldReader) -> dict[str, Any]:
     return {
-        **_suite(r),
+        **suite_fields(r),
         "auth_corpid": r.text("AuthCorpId"),
         "state": r.text("State", ""),
         "extra_info": r.text("ExtraInfo", ""),
@@ -245,11 +242,11 @@ def _change_auth(r: FieldReader) -> dict[str, Any]:
 
 
 def _cancel_auth(r: FieldReader) -> dict[str, Any]:
-    return {**_suite(r), "auth_corpid": r.text("AuthCorpId")}
+    return {**suite_fields(r), "auth_corpid": r.text("AuthCorpId")}
 
 
 def _reset_permanent_code(r: FieldReader) -> dict[str, Any]:
-    return {**_suite(r), "auth_code": r.text("AuthCode")}
+    return {**suite_fields(r), "auth_code": r.text("AuthCode")}
 
 
 def _extattr(r: FieldReader) -> tuple[ExtAttr, ...] | None:
@@ -386,12 +383,14 @@ INFO_TYPES: dict[str, ParserEntry] = {
     "change_auth": (ChangeAuth, _change_auth),
     "cancel_auth": (CancelAuth, _cancel_auth),
     "reset_permanent_code": (ResetPermanentCode, _reset_permanent_code),
+    **PLATFORM_INFO_TYPES,
 }
 
 SYSTEM_INFO_TYPES: dict[str, ParserEntry] = {
     "register_corp": (RegisterCorp, _register_corp),
     "enter_register_package": (EnterRegisterPackage, _register),
     **LICENSE_SYSTEM_INFO_TYPES,
+    **PLATFORM_SYSTEM_INFO_TYPES,
 }
 
 APP_EVENTS: dict[str, ParserEntry] = {
@@ -400,6 +399,7 @@ APP_EVENTS: dict[str, ParserEntry] = {
     "unsubscribe": (Unsubscribe, app_fields),
     "change_app_admin": (ChangeAppAdmin, app_fields),
     **LICENSE_APP_EVENTS,
+    **PLATFORM_APP_EVENTS,
 }
 
 MESSAGES: dict[str, ParserEntry] = {"text": (TextMessage, _text)}
@@ -419,7 +419,7 @@ def event_from_fields(fields: Fields) -> Event:
         if "ServiceCorpId" in fields:
             return _build(SYSTEM_INFO_TYPES.get(info_type), info_type, r)
         if info_type == "change_contact":
-            return _contact(r, {**_suite(r), "auth_corpid": r.text("AuthCorpId")})
+            return _contact(r, {**suite_fields(r), "auth_corpid": r.text("AuthCorpId")})
         return _build(INFO_TYPES.get(info_type), info_type, r)
     msg_type = r.opt_str("MsgType")
     if msg_type == "event":

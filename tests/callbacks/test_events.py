@@ -12,6 +12,8 @@ from corps.services import register_code_create
 from tokens.models import Credential
 from tokens.services import corp_api, provider_api
 from wecom import events as ev
+from wecom.events import UnknownEvent
+from wecom.platform_events import AgreeExternalUseridMigration, SystemBatchJobResult
 
 
 @pytest.fixture
@@ -238,22 +240,40 @@ def test_a_register_code_links_only_within_the_provider_that_issued_it(portal):
     assert foreign.status == RegisterCode.Status.PENDING and foreign.corp is None
 
 
-def test_an_authentic_event_of_an_unknown_type_is_stored_and_ignored(portal):
+@pytest.mark.parametrize(
+    ("fields", "kind", "parsed"),
+    [
+        ({"InfoType": "agree_external_userid_migration", "AuthCorpId": "wpx"},
+         "agree_external_userid_migration", AgreeExternalUseridMigration),
+        ({"InfoType": "batch_job_result", "AuthCorpId": "wpx",
+          "BatchJob": {"JobId": "J1", "JobType": "contact_id_translate"}},
+         "batch_job_result", SystemBatchJobResult),
+        ({"InfoType": "some_future_info_type", "AuthCorpId": "wpx", "Whatever": "42"},
+         "some_future_info_type", UnknownEvent),
+    ],
+)  # fmt: skip
+def test_an_authentic_event_without_a_handler_of_ours_reaches_the_isv(portal, fields, kind, parsed):
+    """Stored, acknowledged and sent to app_event with its parsed fields; never just ignored."""
+    heard = []
+
+    def listen(sender, event, corp, record, **kwargs):
+        heard.append(event)
+
     params, body = portal.seal(
-        {
-            "ServiceCorpId": portal.provider.corpid,
-            "InfoType": "agree_external_userid_migration",
-            "AuthCorpId": "wpx",
-            "Scene": "OI1",
-            "TimeStamp": 1,
-        },
+        {"ServiceCorpId": portal.provider.corpid, "TimeStamp": 1, **fields},
         receive_id=portal.provider.corpid,
         cipher=portal.wecom.config.provider.cipher(),
     )
-    response = portal.post(f"/callbacks/provider/{portal.provider.corpid}/", params, body)
+    app_event.connect(listen)
+    try:
+        response = portal.post(f"/callbacks/provider/{portal.provider.corpid}/", params, body)
+    finally:
+        app_event.disconnect(listen)
     assert (response.status_code, response.text) == (200, "success")
-    record = CallbackEvent.objects.get(kind="agree_external_userid_migration")
-    assert record.status == "ignored" and "OI1" in record.xml
+    record = CallbackEvent.objects.get(kind=kind)
+    assert record.status == "processed"
+    [event] = heard
+    assert type(event) is parsed and event.fields["AuthCorpId"] == "wpx"
 
 
 def test_an_install_pulls_the_corps_contacts_into_the_mirror(portal):

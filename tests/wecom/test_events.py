@@ -6,6 +6,13 @@ import pytest
 
 from wecom import events as ev
 from wecom.license_events import AutoActivate, LicensePaySuccess, LicenseRefund, UnlicensedNotify
+from wecom.platform_events import (
+    AppBatchJobResult,
+    CorpArchAuth,
+    ShareChange,
+    SpecialAuth,
+    SuiteBatchJobResult,
+)
 from wecom.xml import MalformedXML
 
 SUITE = "ww4asffe99e54c0fxxxx"
@@ -275,3 +282,19 @@ def test_unlicensed_notify_names_the_member(event_xml):
     event = ev.parse_event(event_xml("unlicensed_notify__data_callback"))
     assert isinstance(event, UnlicensedNotify)
     assert (event.corpid, event.from_user, event.agent_id) == ("wwcorp111", "zhangsan", 1000002)
+
+
+def test_platform_events_are_typed_on_each_url(event_xml):
+    share = ev.parse_event(event_xml("share_agent_change__command"))
+    assert isinstance(share, ShareChange)
+    assert (share.corpid, share.agent_id, share.app_id) == ("wwparentcorp", 1000012, "1")
+    export = ev.parse_event(event_xml("batch_job_result__export"))
+    assert isinstance(export, SuiteBatchJobResult)
+    assert (export.batch_job.job_type, export.batch_job.errcode) == ("export_user", 0)
+    imported = ev.parse_event(event_xml("batch_job_result__import_data"))
+    assert isinstance(imported, AppBatchJobResult) and imported.batch_job.job_type == "sync_user"
+    special = ev.parse_event(event_xml("approve_special_auth__command"))
+    assert isinstance(special, SpecialAuth) and special.approved
+    assert special.auth_type == "customer_acquisition"
+    arch = ev.parse_event(event_xml("corp_arch_auth__command"))
+    assert isinstance(arch, CorpArchAuth) and arch.auth_corpid == "wwcorp111"
