@@ -96,4 +96,14 @@ def dashboard(scope: Scope) -> dict[str, Any]:
         ),
         "events_chart": _daily(_per_day(events, "received_at", since), today),
         "licences": licences(scope, now),
+        "edition_trials_ending": list(
+            scope.narrow(
+                AuthorizedCorp.objects.filter(
+                    status=AuthorizedCorp.Status.ACTIVE,
+                    app_status=1,
+                    edition_expires_at__gt=now,
+                    edition_expires_at__lte=now + timedelta(days=7),
+                )
+            ).order_by("edition_expires_at")[:10]
+        ),
     }

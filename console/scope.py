@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
+from billing.models import AppOrder
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp, Department, Member, Provider, RegisterCode, Suite
 from licenses.models import (
@@ -55,6 +56,7 @@ PATHS: dict[type[Model], tuple[tuple[str, str | None], ...]] = {
     CorpLicense: (("corp__suite__provider", "corp__suite"),),
     UnlicensedAttempt: (("corp__suite__provider", "corp__suite"),),
     LicensePolicy: (("suite__provider", "suite"),),
+    AppOrder: (("suite__provider", "suite"),),
 }
 SHARED: frozenset[type[Model]] = frozenset({Group})  # the role groups, the same for everyone
 

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "tokens",
     "callbacks",
     "licenses",
+    "billing",
     "oauth",
     "console",
     "drf_spectacular",
@@ -255,6 +256,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Orders, codes and trials as WeCom has them (events keep them current in between).
     "sync-licenses": {
         "task": "licenses.tasks.sync_all_licenses",
+        "schedule": 86400.0,
+    },
+    # Paid-edition orders of the last two days, in case an order event was missed.
+    "sync-app-orders": {
+        "task": "billing.tasks.sync_app_orders",
         "schedule": 86400.0,
     },
     # Delete processed callback events after CALLBACK_RETENTION_DAYS.

@@ -27,7 +27,7 @@ USERTYPE_NAMES = {
 # Owners: everything about the provider's tenants, its suites and secrets, its staff accounts
 # (not the groups themselves, which every provider shares) and its service accounts; their own
 # provider, but not another one.
-OWNER_APPS = ("corps", "tokens", "callbacks", "licenses", "oauth")
+OWNER_APPS = ("corps", "tokens", "callbacks", "licenses", "billing", "oauth")
 OWNER_EXTRA = ("auth.view_user", "auth.change_user", "auth.view_group")
 OWNER_NOT = ("corps.add_provider", "corps.delete_provider")
 # Operators: the tenants and what acts on them (resync, refresh, replay, register codes, licence
@@ -47,6 +47,7 @@ OPERATOR_PERMISSIONS = (
     "licenses.view_corplicense",
     "licenses.view_unlicensedattempt",
     "licenses.view_licensepolicy",
+    "billing.view_apporder",
 )
 
 

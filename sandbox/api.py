@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import license_api
+from sandbox import editions, license_api
 from sandbox.engine import (
     PRE_AUTH_CODE_LIFETIME,
     REGISTER_CODE_LIFETIME,
@@ -182,11 +182,11 @@ def _auth_info(call: Call, authorization: Authorization, corp: Corp) -> dict[str
             "agent": [
                 {
                     "agentid": authorization.agentid,
-                    "edition_id": "SANDBOX-TEST" if authorization.auth_type else "SANDBOX-PRO",
-                    "edition_name": "测试版" if authorization.auth_type else "专业版",
-                    "app_status": 5 if authorization.auth_type else 3,
-                    "user_limit": 200,
-                    "expired_time": int(call.sandbox.now()) + 365 * 86400,
+                    "edition_id": authorization.edition_id,
+                    "edition_name": authorization.edition_name,
+                    "app_status": authorization.app_status,
+                    "user_limit": authorization.user_limit,
+                    "expired_time": int(authorization.edition_expires),
                     "is_virtual_version": False,
                     "is_shared_from_other_corp": False,
                 }
@@ -614,6 +614,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "department/list": Endpoint(department_list, CORP, corp_scoped=True),
     "message/send": Endpoint(message_send, CORP, corp_scoped=True),
     "getcallbackip": Endpoint(getcallbackip, CORP, corp_scoped=True),
+    **{path: Endpoint(handler, SUITE) for path, handler in editions.HANDLERS.items()},
     **{
         path: Endpoint(handler, PROVIDER, corp_field="corpid")
         for path, handler in license_api.HANDLERS.items()

@@ -107,6 +107,29 @@ def end_trial(life: Lifecycle, data: Data) -> dict[str, Any]:
     return {"trial_end": int(authorization.installed_at + TRIAL_DAYS * DAY)}
 
 
+def app_order(life: Lifecycle, data: Data) -> dict[str, Any]:
+    suite_id, corpid = _suite_corp(data)
+    order_id, opened = life.app_order(
+        suite_id, corpid, _text(data, "edition_id", "SANDBOX-PRO"),
+        _int(data, "user_count", 50), _int(data, "days", 365),
+    )  # fmt: skip
+    return {"order_id": order_id, **_pushed(opened)}
+
+
+def app_pay(life: Lifecycle, data: Data) -> dict[str, Any]:
+    deliveries = life.app_pay(_text(data, "order_id"))
+    return {"pushes": [d.as_json() for d in deliveries], **_pushed(deliveries[0])}
+
+
+def app_refund(life: Lifecycle, data: Data) -> dict[str, Any]:
+    deliveries = life.app_refund(_text(data, "order_id"))
+    return {"pushes": [d.as_json() for d in deliveries], **_pushed(deliveries[0])}
+
+
+def app_trial(life: Lifecycle, data: Data) -> dict[str, Any]:
+    return _pushed(life.app_trial(*_suite_corp(data)))
+
+
 def license_pay(life: Lifecycle, data: Data) -> dict[str, Any]:
     deliveries = life.license_pay(_text(data, "order_id"))
     return {"pushes": [d.as_json() for d in deliveries], **_pushed(deliveries[0])}
@@ -251,6 +274,10 @@ ACTIONS: dict[str, Action] = {
     "app_event": app_event,
     "message_burst": message_burst,
     "end_trial": end_trial,
+    "app_order": app_order,
+    "app_pay": app_pay,
+    "app_refund": app_refund,
+    "app_trial": app_trial,
     "license_pay": license_pay,
     "license_refund": license_refund,
     "register_code": register_code,

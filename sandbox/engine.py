@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.config import SandboxConfig
+from sandbox.editions import EditionBook
 from sandbox.errors import ApiError
 from sandbox.licensing import LicenseBook
 from sandbox.world import Corp, Member, build_corp, demo_corps, open_userid
@@ -62,6 +63,12 @@ class Authorization:
     active: bool = True
     register_code: str = ""
     installed_at: float = 0.0  # the first install: a reinstall keeps it (the licence trial)
+    # the paid edition (edition_info): what the corp bought, or its trial
+    edition_id: str = ""
+    edition_name: str = ""
+    app_status: int = 3
+    user_limit: int = 200
+    edition_expires: float = 0.0
 
 
 @dataclass
@@ -119,6 +126,7 @@ class Sandbox:
     pushes: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     licenses: LicenseBook = field(default_factory=LicenseBook)
+    editions: EditionBook = field(default_factory=EditionBook)
     flash: str = ""  # the control page's one-time message, kept here so no URL carries it
 
     def __post_init__(self) -> None:
@@ -255,6 +263,10 @@ class Sandbox:
                 auth_type=auth_type,
                 state=state,
                 installed_at=existing.installed_at if existing else self.now(),
+                edition_id="SANDBOX-TEST" if auth_type else "SANDBOX-PRO",
+                edition_name="测试版" if auth_type else "专业版",
+                app_status=5 if auth_type else 3,
+                edition_expires=self.now() + 365 * 86400,
             )
             self.authorizations[(suite_id, corpid)] = authorization
             return authorization, self.new_auth_code(authorization)

@@ -10,6 +10,7 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sandbox.editions import EditionOrder
 from sandbox.engine import (
     LOGIN_CODE_LIFETIME,
     OAUTH_CODE_LIFETIME,
@@ -311,6 +312,68 @@ class Lifecycle:
             except ApiError as error:
                 raise LifecycleError(error.errmsg) from None
         return self._license_event("license_refund", order, OrderStatus=1)
+
+    # --- paid editions: WeCom's order events, in WeCom's order ----------------------------
+
+    def _order_event(self, info_type: str, suite_id: str, corpid: str, **fields: Any) -> Delivery:
+        return self._command(suite_id, info_type, PaidCorpId=corpid, **fields)
+
+    def app_order(
+        self, suite_id: str, corpid: str, edition_id: str, user_count: int, days: int
+    ) -> tuple[str, Delivery]:
+        """The corp's admin places an order for an edition: open_order."""
+        self.installed(suite_id, corpid)
+        corp = self.corp(corpid)
+        with self.sandbox.lock:
+            try:
+                order = self.sandbox.editions.place(
+                    suite_id, corpid, edition_id, user_count, days, corp.admin_userid,
+                    self.sandbox.now(),
+                )  # fmt: skip
+            except ApiError as error:
+                raise LifecycleError(error.errmsg) from None
+        opened = self._order_event(
+            "open_order", suite_id, corpid, OrderId=order.order_id, OperatorId=corp.admin_userid
+        )
+        return order.order_id, opened
+
+    def _edition_order(self, order_id: str) -> tuple[EditionOrder, Authorization]:
+        try:
+            order = self.sandbox.editions.order(order_id)
+        except ApiError as error:
+            raise LifecycleError(error.errmsg) from None
+        return order, self.installed(order.suite_id, order.corpid)
+
+    def app_pay(self, order_id: str) -> list[Delivery]:
+        """Paid: pay_for_app_success, then change_editon."""
+        order, authorization = self._edition_order(order_id)
+        with self.sandbox.lock:
+            try:
+                self.sandbox.editions.pay(order, authorization, self.sandbox.now())
+            except ApiError as error:
+                raise LifecycleError(error.errmsg) from None
+        paid = self._order_event(
+            "pay_for_app_success", order.suite_id, order.corpid, OrderId=order.order_id
+        )
+        return [paid, self._order_event("change_editon", order.suite_id, order.corpid)]
+
+    def app_refund(self, order_id: str) -> list[Delivery]:
+        """Refunded: refund, then change_editon."""
+        order, authorization = self._edition_order(order_id)
+        with self.sandbox.lock:
+            try:
+                self.sandbox.editions.refund(order, authorization, self.sandbox.now())
+            except ApiError as error:
+                raise LifecycleError(error.errmsg) from None
+        refunded = self._order_event("refund", order.suite_id, order.corpid, OrderId=order.order_id)
+        return [refunded, self._order_event("change_editon", order.suite_id, order.corpid)]
+
+    def app_trial(self, suite_id: str, corpid: str) -> Delivery:
+        """The corp is in a 15-day trial of the full edition: change_editon."""
+        authorization = self.installed(suite_id, corpid)
+        with self.sandbox.lock:
+            self.sandbox.editions.start_trial(authorization, self.sandbox.now())
+        return self._order_event("change_editon", suite_id, corpid)
 
     def _text_message(self, authorization: Authorization, userid: str, content: str) -> dict:
         fields = self._app_common(authorization, userid, "text")

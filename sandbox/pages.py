@@ -13,6 +13,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from sandbox import control, license_api
+from sandbox.editions import EDITIONS
 from sandbox.engine import AUTH_CODE_LIFETIME, ApiError
 from sandbox.lifecycle import APP_EVENTS, CONTACT_CHANGES, SCOPES, Lifecycle, LifecycleError
 from sandbox.rendering import error_page, render
@@ -211,6 +212,7 @@ def control_page(life: Lifecycle, request: Request) -> Response:
         ("change_auth", _("change_auth")),
         ("change_app_admin", _("change_app_admin")),
         ("reset_permanent_code", _("reset_permanent_code")),
+        ("app_trial", _("Start a 15-day trial")),
         ("cancel_auth", _("Uninstall (cancel_auth)")),
     ]
     with life.sandbox.lock:
@@ -218,6 +220,7 @@ def control_page(life: Lifecycle, request: Request) -> Response:
         calls = list(reversed(life.sandbox.calls[-20:]))
         message, life.sandbox.flash = life.sandbox.flash, ""
         orders = list(reversed(life.sandbox.licenses.orders.values()))[:20]
+        app_orders = list(reversed(life.sandbox.editions.orders.values()))[:20]
         names = {c.corpid: c.name for c in life.sandbox.corps.values()}
     return render(
         "control.html",
@@ -229,6 +232,8 @@ def control_page(life: Lifecycle, request: Request) -> Response:
         pushes=pushes,
         calls=calls,
         orders=orders,
+        app_orders=app_orders,
+        editions=[(key, name) for key, (name, _price) in EDITIONS.items()],
         corp_names=names,
     )
 

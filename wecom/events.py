@@ -25,6 +25,7 @@ from wecom.event_fields import (
     system_fields,
 )
 from wecom.license_events import LICENSE_APP_EVENTS, LICENSE_SYSTEM_INFO_TYPES
+from wecom.order_events import ORDER_INFO_TYPES
 from wecom.platform_events import (
     PLATFORM_APP_EVENTS,
     PLATFORM_INFO_TYPES,
@@ -384,6 +385,7 @@ INFO_TYPES: dict[str, ParserEntry] = {
     "cancel_auth": (CancelAuth, _cancel_auth),
     "reset_permanent_code": (ResetPermanentCode, _reset_permanent_code),
     **PLATFORM_INFO_TYPES,
+    **ORDER_INFO_TYPES,
 }
 
 SYSTEM_INFO_TYPES: dict[str, ParserEntry] = {

@@ -2,6 +2,7 @@
 
 from console.admin import (  # noqa: F401
     accounts,
+    billing,
     credentials,
     events,
     licenses,

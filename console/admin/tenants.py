@@ -15,7 +15,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.services import trial_prolong
 from callbacks.models import CallbackEvent
+from console.admin.billing import AppOrderInline
 from console.admin.common import (
     ConsoleAdmin,
     ReadOnlyAdmin,
@@ -231,7 +233,7 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
     list_per_page = 50
     show_full_result_count = False
     ordering = ("-installed_at",)
-    inlines = (LicenseInline, CredentialInline, RecentEventInline)
+    inlines = (LicenseInline, AppOrderInline, CredentialInline, RecentEventInline)
     fieldsets = (
         (None, {"fields": ("corp_name", "corpid", "suite", "status", "contacts")}),
         (
@@ -294,6 +296,11 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
             "resync_contacts",
             gettext_lazy("Resync contacts"),
             lambda corp: corp_contacts_sync(corp=corp),
+        ),
+        confirmed_action(
+            "prolong_trial",
+            gettext_lazy("Extend the trial by 15 days"),
+            lambda corp: trial_prolong(corp, 15),
         ),
         confirmed_action(
             "sync_license",

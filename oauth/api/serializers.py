@@ -6,11 +6,33 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing.services import edition_of
 from corps.models import AuthorizedCorp, Member
 from licenses.services import member_license
 
 
+class EditionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "app_status: 0 unpaid, 1 trial, 2 trial expired, 3 paid, 4 paid and expired, "
+            "5 unlimited trial, 6 over the seat limit (< 7 days), 7 over it (≥ 7 days)"
+        ),
+    )
+    is_trial = serializers.BooleanField()
+    end_time = serializers.DateTimeField(allow_null=True)
+    user_limit = serializers.IntegerField(allow_null=True)
+
+
 class CorpSerializer(serializers.ModelSerializer):
+    edition = serializers.SerializerMethodField()
+
+    @extend_schema_field(EditionSerializer)
+    def get_edition(self, corp: AuthorizedCorp) -> dict[str, Any]:
+        return EditionSerializer(edition_of(corp)).data
+
     class Meta:
         model = AuthorizedCorp
         fields = [
@@ -25,6 +47,7 @@ class CorpSerializer(serializers.ModelSerializer):
             "auth_scope",
             "status",
             "installed_at",
+            "edition",
         ]
 
 

@@ -119,6 +119,7 @@ def console_rows(product) -> None:
     )
     assert product.wecom.action("license_pay", order_id=order.order_id)["push"]["ok"]
     unlicensed_record(member.corp, member.userid)
+    product.wecom.action("app_order", suite_id=product.suite.suite_id, corpid=member.corp.corpid)
 
 
 def walk_console(walk: Walk, portal: str) -> None:

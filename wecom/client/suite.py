@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from wecom.client.app_orders import AppOrder
 from wecom.client.models import (
     Admin,
     Authorization,
@@ -97,4 +98,29 @@ class SuiteAPI(Scope):
             json={"user_ticket": user_ticket},
             secrets=(user_ticket,),
             auth_param="access_token" if legacy else None,
+        )
+
+    # --- paid editions (应用版本付费) -------------------------------------------------------
+
+    def get_order(self, *, order_id: str) -> AppOrder:
+        return self._call(
+            "POST", "service/get_order", AppOrder.from_json, json={"orderid": order_id}
+        )
+
+    def get_order_list(
+        self, *, start_time: int, end_time: int, test_mode: bool = False
+    ) -> tuple[AppOrder, ...]:
+        body = {"start_time": start_time, "end_time": end_time, "test_mode": int(test_mode)}
+        return self._call(
+            "POST",
+            "service/get_order_list",
+            lambda d: tuple(AppOrder.from_json(o) for o in d.get("order_list") or ()),
+            json=body,
+        )
+
+    def prolong_try(self, *, buyer_corpid: str, prolong_days: int) -> int:
+        """Extend a corp's trial (60 days in all at most); returns the new trial end."""
+        body = {"buyer_corpid": buyer_corpid, "prolong_days": prolong_days}
+        return self._call(
+            "POST", "service/prolong_try", lambda d: int(d["try_end_time"]), json=body
         )
