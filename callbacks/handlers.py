@@ -23,6 +23,7 @@ from tokens.authorization import (
     corp_install_by_auth_code,
     corp_permanent_code_reset,
     corp_revoke,
+    register_contacts_finish,
 )
 from tokens.services import corp_api
 from wecom import events as ev
@@ -124,10 +125,17 @@ def on_party_deleted(record: CallbackEvent, event: ev.PartyDeleted) -> None:
 
 
 def on_register_corp(record: CallbackEvent, event: ev.RegisterCorp) -> None:
-    if record.provider is not None:  # system events arrive on a provider's URL
-        register_code_link(
-            code=event.register_code, provider=record.provider, corpid=event.auth_corpid
-        )
+    if record.provider is None:  # system events arrive on a provider's URL
+        return
+    sync = event.contact_sync
+    registration = register_code_link(
+        code=event.register_code,
+        provider=record.provider,
+        corpid=event.auth_corpid,
+        contact_sync=(sync.access_token, sync.expires_in) if sync else None,
+    )
+    if registration is not None:
+        register_contacts_finish(registration=registration)
 
 
 def on_change_app_admin(record: CallbackEvent, event: ev.ChangeAppAdmin) -> None:

@@ -328,6 +328,13 @@ class RegisterCode(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    # The register flow's contact-migration token (register_corp's ContactSync): kept until the
+    # app's visible scope is set and the contacts are unlocked, or until it expires.
+    contact_sync_token = EncryptedTextField(_("contact-sync token"), blank=True, default="")
+    contact_sync_expires_at = models.DateTimeField(
+        _("contact-sync token expires"), null=True, blank=True
+    )
+    contacts_synced_at = models.DateTimeField(_("contact migration done"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("register code")

@@ -208,12 +208,13 @@ def register_code_link(
     provider: Provider,
     corp: AuthorizedCorp | None = None,
     corpid: str = "",
+    contact_sync: tuple[str, int] | None = None,
     now: datetime | None = None,
 ) -> RegisterCode | None:
     """A register code became a corp: from register_corp (corpid known, tenant maybe not yet)
     or from the install that followed it (the tenant). Only ``provider``'s own codes and
     tenants are linked, so one provider's event never touches another's; unknown codes are
-    ignored."""
+    ignored. ``contact_sync`` is register_corp's (token, seconds) for the contact migration."""
     registration = RegisterCode.objects.filter(
         provider=provider, code_digest=register_code_digest(code)
     ).first()
@@ -224,6 +225,12 @@ def register_code_link(
         corpid or (corp.corpid if corp else "") or (registration.registered_corpid)
     )
     registration.registered_at = registration.registered_at or now or timezone.now()
+    if contact_sync is not None and registration.contacts_synced_at is None:
+        token, expires_in = contact_sync
+        registration.contact_sync_token = token
+        registration.contact_sync_expires_at = (now or timezone.now()) + timedelta(
+            seconds=expires_in
+        )
     if corp is not None:
         registration.corp = corp
     elif registration.corp is None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import editions, license_api
+from sandbox import editions, license_api, register_sync
 from sandbox.engine import (
     PRE_AUTH_CODE_LIFETIME,
     REGISTER_CODE_LIFETIME,
@@ -50,6 +50,7 @@ SUITE_AS_ACCESS_TOKEN = TokenScheme("access_token", ("suite",), 41022, 40082, 42
 PROVIDER = TokenScheme("provider_access_token", ("provider",), 41001, 40014, 42001)
 PROVIDER_AS_ACCESS_TOKEN = TokenScheme("access_token", ("provider",), 41001, 40014, 42001)
 CORP = TokenScheme("access_token", ("corp",), 41001, 40014, 42001)
+CONTACT_SYNC = TokenScheme("access_token", (register_sync.KIND,), 41001, 40014, 42001)
 
 
 @dataclass
@@ -615,6 +616,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "message/send": Endpoint(message_send, CORP, corp_scoped=True),
     "getcallbackip": Endpoint(getcallbackip, CORP, corp_scoped=True),
     **{path: Endpoint(handler, SUITE) for path, handler in editions.HANDLERS.items()},
+    **{path: Endpoint(handler, CONTACT_SYNC) for path, handler in register_sync.HANDLERS.items()},
     **{
         path: Endpoint(handler, PROVIDER, corp_field="corpid")
         for path, handler in license_api.HANDLERS.items()

@@ -316,6 +316,7 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
                     "is_provider": corp is sandbox.provider_corp,
                     "admin_userid": corp.admin_userid,
                     "departments": [d.as_json() for d in corp.departments.values()],
+                    "contacts_locked": corp.contacts_locked,
                     "members": [
                         {
                             "userid": m.userid,
@@ -334,6 +335,7 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
                             "agentid": a.agentid,
                             "active": a.active,
                             "auth_type": a.auth_type,
+                            "scope": a.scope,
                         }
                         for a in sandbox.authorizations.values()
                         if a.corpid == corp.corpid

@@ -69,6 +69,7 @@ class Authorization:
     app_status: int = 3
     user_limit: int = 200
     edition_expires: float = 0.0
+    scope: dict[str, list[Any]] | None = None  # the visible range set with agent/set_scope
 
 
 @dataclass

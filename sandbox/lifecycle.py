@@ -10,6 +10,7 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sandbox import register_sync
 from sandbox.editions import EditionOrder
 from sandbox.engine import (
     LOGIN_CODE_LIFETIME,
@@ -473,6 +474,10 @@ class Lifecycle:
                 raise LifecycleError(f"a corp named {corp_name} exists already")
             self.sandbox.corps[corp.corpid] = corp
             registration.corpid, registration.admin_userid = corp.corpid, corp.admin_userid
+            corp.contacts_locked = True  # until the provider's contact migration ends
+            sync = self.sandbox.issue_credential(
+                register_sync.KIND, (corp.corpid,), register_sync.LIFETIME
+            )
         registered = self.pusher.system(
             {
                 "ServiceCorpId": self.sandbox.config.provider.corpid,
@@ -483,6 +488,7 @@ class Lifecycle:
                 "AuthUserInfo": {"UserId": corp.admin_userid},
                 "State": registration.state,
                 "TemplateId": registration.template_id,
+                "ContactSync": {"AccessToken": sync.value, "ExpiresIn": register_sync.LIFETIME},
             }
         )
         authorization, auth_code = self.sandbox.authorize(

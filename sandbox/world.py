@@ -100,6 +100,7 @@ class Corp:
     # WeCom's admin levels as get_login_info reports them (usertype): 1 creator, 2 internal
     # admin, 3 external admin, 4 分级管理员, 5 member. The creator is admin_userid.
     admin_levels: dict[str, int] = field(default_factory=dict)
+    contacts_locked: bool = False  # a registered corp's contacts, until the migration ends
 
     def usertype(self, userid: str) -> int:
         return 1 if userid == self.admin_userid else self.admin_levels.get(userid, 5)

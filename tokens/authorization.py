@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from corps.contacts import contacts_replace, corp_admins_set
-from corps.models import AuthorizedCorp, Suite
+from corps.models import AuthorizedCorp, RegisterCode, Suite
 from corps.services import corp_auth_info_update, corp_authorize, corp_cancel, register_code_link
 from tokens.leases import LEASE_SECONDS, lease_claim, lease_kept, lease_release
 from tokens.models import AuthCodeExchange, Credential
@@ -26,11 +26,13 @@ from tokens.services import (
     credential_refresh,
     credential_store,
     suite_api,
+    wecom_client,
 )
 from wecom.client import InvalidCodeError, WeComError
 from wecom.client.models import PermanentCode
 
 log = logging.getLogger(__name__)
+ROOT_DEPARTMENT = 1
 
 
 class InstallAnswerLostError(Exception):
@@ -132,9 +134,13 @@ def _corp_build(exchange: AuthCodeExchange) -> AuthorizedCorp:
         if admins is not None:
             corp_admins_set(corp=corp, open_userids=admins)
         if result.register_code_info is not None:
-            register_code_link(
+            registration = register_code_link(
                 code=result.register_code_info.register_code, provider=suite.provider, corp=corp
             )
+            if registration is not None:
+                transaction.on_commit(
+                    lambda: register_contacts_finish(registration=registration), robust=True
+                )
         exchange.corp = corp
         exchange.status = AuthCodeExchange.Status.INSTALLED
         exchange.answer = ""  # the permanent code now lives on the corp only
@@ -196,6 +202,34 @@ def corp_contacts_sync(*, corp: AuthorizedCorp) -> tuple[int, int]:
         extra={"corpid": corp.corpid, "departments": counts[0], "members": counts[1]},
     )
     return counts
+
+
+def register_contacts_finish(*, registration: RegisterCode) -> bool:
+    """End a registered corp's contact migration, in the order WeCom requires: once the app is
+    installed, set its visible scope (the whole corp) with the contact-sync token, then
+    contact_sync_success, which unlocks the corp's contacts and ends the token. Runs after
+    register_corp and after the install, whichever comes second; True when it is done."""
+    registration.refresh_from_db()
+    corp = registration.corp
+    expires = registration.contact_sync_expires_at
+    if not registration.contact_sync_token or registration.contacts_synced_at is not None:
+        return registration.contacts_synced_at is not None
+    if corp is None or corp.agentid is None:
+        return False  # the install has not arrived yet
+    if expires is not None and expires <= timezone.now():
+        log.warning("contact-sync token expired", extra={"corpid": corp.corpid})
+        return False
+    api = wecom_client().contact_sync(registration.contact_sync_token)
+    try:
+        api.set_scope(agentid=corp.agentid, allow_party=[ROOT_DEPARTMENT])
+        api.contact_sync_success()
+    except WeComError as error:
+        log.warning("contact migration failed", extra={"corpid": corp.corpid, "error": str(error)})
+        return False
+    registration.contact_sync_token, registration.contacts_synced_at = "", timezone.now()
+    registration.save(update_fields=["contact_sync_token", "contacts_synced_at"])
+    log.info("contact migration done", extra={"corpid": corp.corpid})
+    return True
 
 
 def _sync_later(corp: AuthorizedCorp) -> None:

@@ -99,7 +99,8 @@ class RegisterCodeAdmin(ConsoleAdmin):
     list_filter = ("status", "template_id")
     search_fields = ("state", "corp_name", "registered_corpid")
     list_select_related = ("corp",)
-    readonly_fields = ("link", "qr_code", "status", "registered", "expires_at", "registered_at")
+    readonly_fields = ("link", "qr_code", "status", "registered", "expires_at", "registered_at",
+                       "contacts_synced_at")  # fmt: skip
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
@@ -145,6 +146,7 @@ class RegisterCodeAdmin(ConsoleAdmin):
             "admin_name",
             "expires_at",
             "registered_at",
+            "contacts_synced_at",  # the contact-sync token itself is never shown
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import requests
+from django.utils import timezone
 
 from callbacks.models import CallbackEvent
 from callbacks.signals import app_event
 from corps.models import Department, Member, RegisterCode
 from corps.services import register_code_create
+from tokens.authorization import register_contacts_finish
 from tokens.models import Credential
 from tokens.services import corp_api, provider_api
 from wecom import events as ev
@@ -218,6 +222,42 @@ def test_register_corp_links_the_register_code_to_the_new_corp(portal):
     assert registration.status == RegisterCode.Status.REGISTERED
     assert registration.registered_corpid == result["corpid"]
     assert registration.corp is not None and registration.corp.corp_name == "新公司"
+
+
+def test_register_corp_migrates_contacts_in_wecoms_order_within_the_tokens_life(portal):
+    """register_corp brings a contact-sync token; once the app is installed the portal sets its
+    visible scope with it and then calls contact_sync_success, which unlocks the corp's contacts
+    and ends the token."""
+    code = provider_api(portal.provider).get_register_code(template_id="tpldemo001")
+    registration = register_code_create(
+        provider=portal.provider, template_id="tpldemo001", code=code.value, expires_in=600
+    )
+    result = portal.wecom.action(
+        "register_corp", register_code=code.value, corp_name="新公司", admin_name="钱七"
+    )
+    assert result["register_corp"]["ok"] and result["create_auth"]["ok"]
+    calls = [c["endpoint"] for c in portal.wecom.calls()]
+    migration = [c for c in calls if c in ("agent/set_scope", "sync/contact_sync_success")]
+    assert migration == ["agent/set_scope", "sync/contact_sync_success"]
+    assert calls.index("agent/set_scope") > calls.index("service/get_permanent_code")
+    registration.refresh_from_db()
+    assert registration.contacts_synced_at is not None and registration.contact_sync_token == ""
+    [corp] = [c for c in portal.wecom.state()["corps"] if c["corpid"] == result["corpid"]]
+    assert corp["contacts_locked"] is False
+    assert corp["installs"][0]["scope"] == {"allow_user": [], "allow_party": [1], "allow_tag": []}
+
+
+def test_an_expired_contact_sync_token_is_not_used(portal):
+    code = provider_api(portal.provider).get_register_code(template_id="tpldemo001")
+    registration = register_code_create(
+        provider=portal.provider, template_id="tpldemo001", code=code.value, expires_in=600
+    )
+    registration.corp = portal.install(0)  # installed, but the 30 minutes are over
+    registration.contact_sync_token = "old-token"
+    registration.contact_sync_expires_at = timezone.now() - timedelta(seconds=1)
+    registration.save()
+    assert register_contacts_finish(registration=registration) is False
+    assert not portal.wecom.calls("agent/set_scope")
 
 
 def test_a_register_code_links_only_within_the_provider_that_issued_it(portal):

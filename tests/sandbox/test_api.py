@@ -441,3 +441,23 @@ def test_a_fault_can_target_one_corp(wecom, suite, install):
     assert suite.get_corp_token(auth_corpid=first, permanent_code=result_a.permanent_code).value
     with pytest.raises(RateLimitedError):
         suite.get_corp_token(auth_corpid=second, permanent_code=result_b.permanent_code)
+
+
+def test_the_contact_sync_token_sets_scope_only_after_the_install_and_ends_with_success(
+    wecom, client, install
+):
+    """agent/set_scope needs the app installed (40056 before); contact_sync_success ends the
+    token (40014 after)."""
+    corpid = wecom.corps[0]
+    sandbox = wecom.server.app.sandbox
+    token = sandbox.issue_credential("contact_sync", (corpid,), 1800).value
+    sync = client.contact_sync(token)
+    with pytest.raises(WeComAPIError) as refused:
+        sync.set_scope(agentid=1000002, allow_party=[1])
+    assert refused.value.errcode == 40056
+    _, installed = install(0)
+    result = sync.set_scope(agentid=installed.agents[0].agentid, allow_party=[1, 99])
+    assert result.invalid_parties == (99,)
+    sync.contact_sync_success()
+    with pytest.raises(TokenInvalidError):
+        sync.set_scope(agentid=installed.agents[0].agentid, allow_party=[1])
