@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import api, license_api
+from console import api, id_api, license_api
 
 app_name = "staff-api"
 urlpatterns = [
@@ -23,5 +23,6 @@ urlpatterns = [
         license_api.LicenseTransfer.as_view(),
         name="license-transfer",
     ),
+    path("corps/<str:corpid>/id-convert/", id_api.IdConvert.as_view(), name="id-convert"),
     path("license-orders/", license_api.LicenseOrders.as_view(), name="license-orders"),
 ]

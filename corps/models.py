@@ -151,6 +151,12 @@ class AuthorizedCorp(models.Model):
     )
     user_limit = models.PositiveIntegerField(_("seat limit"), null=True, blank=True)
     edition_expires_at = models.DateTimeField(_("edition expires"), null=True, blank=True)
+    ids_upgraded_at = models.DateTimeField(
+        _("ID upgrade finished"),
+        null=True,
+        blank=True,
+        help_text=_("When WeCom was told this corp's ID migration is finished."),
+    )
     admin_userid = models.CharField(_("installing admin"), max_length=64, blank=True)
     admin_open_userid = models.CharField(
         _("installing admin (open_userid)"), max_length=64, blank=True

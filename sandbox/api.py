@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import editions, license_api, register_sync
+from sandbox import editions, id_api, license_api, register_sync
 from sandbox.engine import (
     PRE_AUTH_CODE_LIFETIME,
     REGISTER_CODE_LIFETIME,
@@ -617,6 +617,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     "getcallbackip": Endpoint(getcallbackip, CORP, corp_scoped=True),
     **{path: Endpoint(handler, SUITE) for path, handler in editions.HANDLERS.items()},
     **{path: Endpoint(handler, CONTACT_SYNC) for path, handler in register_sync.HANDLERS.items()},
+    **{
+        path: Endpoint(handler, CORP, corp_scoped=True)
+        for path, handler in id_api.CORP_HANDLERS.items()
+    },
+    **{
+        path: Endpoint(handler, PROVIDER, corp_field=field)
+        for path, (handler, field) in id_api.PROVIDER_HANDLERS.items()
+    },
     **{
         path: Endpoint(handler, PROVIDER, corp_field="corpid")
         for path, handler in license_api.HANDLERS.items()

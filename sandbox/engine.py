@@ -128,6 +128,7 @@ class Sandbox:
     messages: list[dict[str, Any]] = field(default_factory=list)
     licenses: LicenseBook = field(default_factory=LicenseBook)
     editions: EditionBook = field(default_factory=EditionBook)
+    openid_migrations: dict[str, set[int]] = field(default_factory=dict)  # corpid → types done
     flash: str = ""  # the control page's one-time message, kept here so no URL carries it
 
     def __post_init__(self) -> None:

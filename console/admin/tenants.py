@@ -37,6 +37,7 @@ from tokens.authorization import (
     corp_credentials_refresh,
     corp_revoke,
 )
+from tokens.ids import corp_ids_upgrade
 from tokens.models import Credential
 from wecom.crypto import CallbackCryptoError, validate_encoding_aes_key
 
@@ -306,6 +307,12 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
             "sync_license",
             gettext_lazy("Sync licences from WeCom"),
             lambda corp: corp_license_sync(corp),
+        ),
+        confirmed_action(
+            "upgrade_ids",
+            gettext_lazy("Finish the ID upgrade (irreversible in WeCom)"),
+            lambda corp: corp_ids_upgrade(corp),
+            dangerous=True,
         ),
         confirmed_action(
             "revoke",

@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from corps.models import Provider
 from licenses.models import ActiveCode, CorpLicense, LicenseOrder, UnlicensedAttempt
@@ -206,7 +206,8 @@ def test_synclicenses_reports_each_corp_and_refuses_an_unknown_one(portal):
     placed = order_create(corp=corp, buyer_userid="sunyue", base_count=2, interop_count=0, months=1)
     portal.wecom.action("license_pay", order_id=placed.order_id)
     out = StringIO()
-    call_command("synclicenses", corpid=corp.corpid, stdout=out)
+    with translation.override("en"):
+        call_command("synclicenses", corpid=corp.corpid, stdout=out)
     assert f"{corp.corpid}: 0 active, 2 available" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("synclicenses", corpid="wpnobody")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from wecom.client.id_models import ExternalUseridUpgrade
 from wecom.client.models import (
     Admin,
     Credential,
@@ -47,6 +48,30 @@ class CorpAPI(Scope):
             "batch/userid_to_openuserid",
             OpenUserIds.from_json,
             json={"userid_list": list(userid_list)},
+        )
+
+    def get_new_external_userid(
+        self, *, external_userid_list: Sequence[str]
+    ) -> ExternalUseridUpgrade:
+        """Corp-scoped external_userids → the provider's (the external_userid upgrade)."""
+        if len(external_userid_list) > MAX_USERIDS_PER_CONVERSION:
+            raise ValueError(f"at most {MAX_USERIDS_PER_CONVERSION} external_userids per call")
+        return self._call(
+            "POST",
+            "externalcontact/get_new_external_userid",
+            ExternalUseridUpgrade.from_json,
+            json={"external_userid_list": list(external_userid_list)},
+        )
+
+    def get_openid_migration(self) -> dict[int, bool]:
+        """openid_type → whether its migration is finished (1 userid+corpid, 3 external ids)."""
+        return self._call(
+            "POST",
+            "corp/get_openid_migration",
+            lambda d: {
+                int(m["openid_type"]): bool(m["status"]) for m in d.get("migration_info") or ()
+            },
+            json={},
         )
 
     def get_jsapi_ticket(self) -> Credential:

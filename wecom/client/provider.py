@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from wecom.client.id_models import ContactSearchPage
 from wecom.client.license import LicenseAPI
 from wecom.client.models import Credential, CustomizedAuthUrl, LoginInfo, RegisterInfo
-from wecom.client.scope import Scope
+from wecom.client.scope import Scope, ignore
 
 
 class ProviderAPI(Scope):
@@ -70,6 +71,29 @@ class ProviderAPI(Scope):
             lambda d: str(d["open_corpid"]),
             json={"corpid": corpid},
         )
+
+    def finish_openid_migration(
+        self, *, corpid: str, openid_types: Sequence[int], agentid: int | None = None
+    ) -> None:
+        """Declare a corp's ID migration done: 1 userid and corpid, 3 external ids, tags, kfids
+        and msgids. Without agentid it covers every third-party app of the provider there."""
+        body: dict[str, object] = {"corpid": corpid, "openid_type": list(openid_types)}
+        if agentid is not None:
+            body["agentid"] = agentid
+        self._call("POST", "service/finish_openid_migration", ignore, json=body)
+
+    def contact_search(
+        self, *, auth_corpid: str, query_word: str, query_type: int = 0, agentid: int = 0,
+        limit: int = 50, cursor: str = "",
+    ) -> ContactSearchPage:  # fmt: skip
+        """Members (and departments) of the corp whose name matches, as the provider may see."""
+        body: dict[str, object] = {
+            "auth_corpid": auth_corpid, "query_word": query_word, "query_type": query_type,
+            "agentid": agentid, "limit": limit,
+        }  # fmt: skip
+        if cursor:
+            body["cursor"] = cursor
+        return self._call("POST", "service/contact/search", ContactSearchPage.from_json, json=body)
 
     def get_customized_auth_url(
         self, *, templateid_list: Sequence[str], state: str = ""
