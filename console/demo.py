@@ -28,6 +28,7 @@ def seed_sandbox_tenants(config: Any) -> tuple[Provider, list[Suite]]:
             token=suite.token,
             encoding_aes_key=suite.encoding_aes_key,
             name=suite.name,
+            kind=suite.kind,
         )[0]
         for suite in config.suites
     ]

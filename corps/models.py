@@ -46,6 +46,10 @@ class Suite(models.Model):
         FORMAL = "formal", _("formal")
         TEST = "test", _("test authorization")
 
+    class Kind(models.TextChoices):
+        THIRDPARTY = "thirdparty", _("third-party app")
+        CUSTOMIZED = "customized", _("代开发 template")
+
     provider = models.ForeignKey(
         Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="suites"
     )
@@ -60,6 +64,13 @@ class Suite(models.Model):
     )
     install_mode = models.CharField(
         _("install mode"), max_length=8, choices=InstallMode.choices, default=InstallMode.FORMAL
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.THIRDPARTY,
+        help_text=_("A 代开发 template's suite_id is its template id (dk…)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

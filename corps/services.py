@@ -63,6 +63,7 @@ def suite_upsert(
     encoding_aes_key: str,
     name: str = "",
     install_mode: str | None = None,
+    kind: str | None = None,
 ) -> tuple[Suite, bool]:
     """Create the suite or update it; returns (suite, created)."""
     _require(suite_id, "suite_id")
@@ -71,6 +72,8 @@ def suite_upsert(
     _check_aes_key(encoding_aes_key)
     if install_mode is not None and install_mode not in Suite.InstallMode.values:
         raise ValidationError(_("Unknown install mode %(mode)s.") % {"mode": install_mode})
+    if kind is not None and kind not in Suite.Kind.values:
+        raise ValidationError(_("Unknown suite kind %(kind)s.") % {"kind": kind})
     provider = Provider.objects.filter(corpid=provider_corpid).first()
     if provider is None:
         raise ValidationError(
@@ -84,6 +87,8 @@ def suite_upsert(
     suite.secret, suite.token, suite.encoding_aes_key = secret, token, encoding_aes_key
     if name:
         suite.name = name
+    if kind is not None:
+        suite.kind = kind
     if install_mode is not None:
         suite.install_mode = install_mode
     suite.save()

@@ -26,6 +26,7 @@ from licenses.services import LICENSE_REQUIRED
 from oauth.models import ApiToken, AuditRecord, StaffMembership
 from oauth.roles import role_for_usertype
 from tokens.authorization import corp_install_by_auth_code
+from tokens.kinds import kind_of
 from tokens.refusals import Refused
 from tokens.services import provider_api, suite_api
 from wecom.client import InvalidCodeError
@@ -87,10 +88,14 @@ def install_finish(*, suite: Suite, auth_code: str) -> AuthorizedCorp:
 # --- member SSO ----------------------------------------------------------------------------
 
 
-def authorize_url(*, suite: Suite, state: str, scope: str) -> str:
+def authorize_url(
+    *, suite: Suite, state: str, scope: str, corp: AuthorizedCorp | None = None
+) -> str:
+    """WeCom's OAuth2 page: appid the suite_id (third-party) or the corp with its agentid
+    (代开发, see tokens.kinds)."""
     query = urlencode(
         {
-            "appid": suite.suite_id,
+            **kind_of(suite).oauth_app(suite, corp),
             "redirect_uri": _absolute(reverse("oauth:login-callback", args=[suite.suite_id])),
             "response_type": "code",
             "scope": scope,
@@ -113,19 +118,37 @@ def member_user_ensure(member: Member) -> User:
     return user
 
 
-def member_sign_in(*, suite: Suite, code: str) -> Member:
+def sign_in_corp(suite: Suite, corpid: str | None) -> AuthorizedCorp | None:
+    """The corp a sign-in names: required for a 代开发 template (its OAuth goes through the
+    corp), ignored for a third-party app (WeCom says which corp the code is from)."""
+    if not kind_of(suite).needs_corp:
+        return None
+    if not corpid:
+        detail = _("This app signs in through the customer's corp: name it with ?corpid=.")
+        raise SignInError(400, detail, "corpid_required")
+    corp = AuthorizedCorp.objects.filter(suite=suite, corpid=corpid).first()
+    if corp is None:
+        raise SignInError(403, _("Your corp has not installed this app."))
+    return corp
+
+
+def member_sign_in(*, suite: Suite, code: str, corp: AuthorizedCorp | None = None) -> Member:
     """An OAuth2 code → the member (mirror updated) with a Django user. One service for the
-    browser flow and the REST exchange; nothing is created when it fails."""
-    api = suite_api(suite)
+    browser flow and the REST exchange, and for both kinds of app (tokens.kinds); nothing is
+    created when it fails. ``corp`` is the named corp of a 代开发 sign-in (sign_in_corp)."""
+    kind = kind_of(suite)
+    if corp is not None and not corp.is_active:
+        detail = _("Your corp's authorization of this app was cancelled.")
+        raise SignInError(403, detail, "authorization_cancelled")
     try:
-        identity = api.getuserinfo3rd(code=code)
+        identity = kind.identify(suite, corp, code)
     except InvalidCodeError:
         raise SignInError(
             400, _("This sign-in code is invalid, used or expired. Open the app again.")
         ) from None
     if not identity.is_member or not identity.open_userid:
         raise SignInError(403, _("Only members of a corp that installed the app can sign in."))
-    corp = AuthorizedCorp.objects.filter(suite=suite, corpid=identity.corpid).first()
+    corp = corp or AuthorizedCorp.objects.filter(suite=suite, corpid=identity.corpid).first()
     if corp is None:
         raise SignInError(403, _("Your corp has not installed this app."))
     if not corp.is_active:
@@ -133,7 +156,7 @@ def member_sign_in(*, suite: Suite, code: str) -> Member:
         raise SignInError(403, detail, "authorization_cancelled")
     fields: dict[str, object] = {"userid": identity.userid}
     if identity.user_ticket:
-        profile = api.getuserdetail3rd(user_ticket=identity.user_ticket)
+        profile = kind.detail(suite, corp, identity.user_ticket)
         fields.update(name=profile.name, avatar=profile.avatar, gender=int(profile.gender or 0))
     with transaction.atomic():
         member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)

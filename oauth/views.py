@@ -23,6 +23,7 @@ from oauth.services import (
     provider_login_url,
     provider_sign_in,
     safe_next,
+    sign_in_corp,
     sso_corp_mismatch_record,
 )
 from oauth.state import StateError, state_consume, state_issue
@@ -104,8 +105,10 @@ def login_start(request: HttpRequest, suite_id: str) -> HttpResponse:
     if scope not in SCOPES:
         raise SignInError(400, _("Unknown scope %(scope)s.") % {"scope": scope})
     next_url = safe_next(request.GET.get("next"), SIGNED_IN)
-    state = state_issue(request.session, "sso", suite_id=suite_id, next=next_url)
-    return HttpResponseRedirect(authorize_url(suite=suite, state=state, scope=scope))
+    corp = sign_in_corp(suite, request.GET.get("corpid"))
+    corpid = corp.corpid if corp else ""
+    state = state_issue(request.session, "sso", suite_id=suite_id, next=next_url, corpid=corpid)
+    return HttpResponseRedirect(authorize_url(suite=suite, state=state, scope=scope, corp=corp))
 
 
 @require_GET
@@ -116,7 +119,9 @@ def login_callback(request: HttpRequest, suite_id: str) -> HttpResponse:
         return bad_state(request, reverse("oauth:login", args=[suite_id]))
     if data.get("suite_id") != suite_id:
         raise SignInError(400, _("This sign-in was started for another app."))
-    member = member_sign_in(suite=_suite(suite_id), code=request.GET.get("code", ""))
+    suite = _suite(suite_id)
+    corp = sign_in_corp(suite, data.get("corpid"))
+    member = member_sign_in(suite=suite, code=request.GET.get("code", ""), corp=corp)
     current = getattr(request.user, "wecom_member", None) if request.user.is_authenticated else None
     if current is not None and current.corp_id != member.corp_id:
         sso_corp_mismatch_record(user=current.user, member=member, ip=_client_ip(request))

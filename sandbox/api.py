@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import editions, id_api, license_api, register_sync
+from sandbox import customized, editions, id_api, license_api, register_sync
 from sandbox.engine import (
     PRE_AUTH_CODE_LIFETIME,
     REGISTER_CODE_LIFETIME,
@@ -260,6 +260,7 @@ def get_auth_info(call: Call) -> dict[str, Any]:
 
 
 def get_corp_token(call: Call) -> dict[str, Any]:
+    customized.refuse_customized(call, call.suite_id)
     authorization, corp = _authorized(call)
     token = call.sandbox.issue_credential("corp", (authorization.suite_id, corp.corpid))
     return {"access_token": token.value, "expires_in": call.sandbox.token_lifetime}
@@ -316,6 +317,23 @@ def getuserinfo3rd(call: Call) -> dict[str, Any]:
     if ticket:
         answer.update(user_ticket=ticket, expires_in=USER_TICKET_LIFETIME)
     return answer
+
+
+def auth_getuserinfo(call: Call) -> dict[str, Any]:
+    """A 代开发 app's sign-in, with the corp token: the member's userid (and a user_ticket)."""
+    customized.refuse_third_party(call)
+    payload, ticket = _identity(call)
+    if payload["corpid"] != call.corpid:
+        raise ApiError(40029, "invalid code")
+    answer: dict[str, Any] = {"userid": payload["userid"]}
+    if ticket:
+        answer.update(user_ticket=ticket, expires_in=USER_TICKET_LIFETIME)
+    return answer
+
+
+def auth_getuserdetail(call: Call) -> dict[str, Any]:
+    customized.refuse_third_party(call)
+    return getuserdetail3rd(call)
 
 
 def getuserinfo3rd_legacy(call: Call) -> dict[str, Any]:
@@ -615,6 +633,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "department/list": Endpoint(department_list, CORP, corp_scoped=True),
     "message/send": Endpoint(message_send, CORP, corp_scoped=True),
     "getcallbackip": Endpoint(getcallbackip, CORP, corp_scoped=True),
+    "gettoken": Endpoint(customized.gettoken, None),
+    "auth/getuserinfo": Endpoint(auth_getuserinfo, CORP, corp_scoped=True),
+    "auth/getuserdetail": Endpoint(auth_getuserdetail, CORP, corp_scoped=True),
     **{path: Endpoint(handler, SUITE) for path, handler in editions.HANDLERS.items()},
     **{path: Endpoint(handler, CONTACT_SYNC) for path, handler in register_sync.HANDLERS.items()},
     **{

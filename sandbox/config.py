@@ -40,6 +40,11 @@ class SuiteConfig:
     token: str = field(repr=False)
     encoding_aes_key: str = field(repr=False)
     register_templates: tuple[str, ...] = ()
+    kind: str = "thirdparty"  # or "customized": a 代开发 template (its id starts with dk)
+
+    @property
+    def customized(self) -> bool:
+        return self.kind == "customized"
 
     def cipher(self) -> CallbackCipher:
         return CallbackCipher(self.token, self.encoding_aes_key)
@@ -82,6 +87,13 @@ def _check_key(key: str, where: str) -> str:
     return key
 
 
+def _kind(table: dict[str, Any], where: str) -> str:
+    kind = str(table.get("kind", "thirdparty"))
+    if kind not in ("thirdparty", "customized"):
+        raise ConfigError(f"{where}.kind must be thirdparty or customized")
+    return kind
+
+
 def parse_config(data: dict[str, Any]) -> SandboxConfig:
     portal = _require(data, "portal", "config")
     if urlsplit(portal).scheme not in ("http", "https"):
@@ -111,6 +123,7 @@ def parse_config(data: dict[str, Any]) -> SandboxConfig:
                 token=_require(table, "token", where),
                 encoding_aes_key=_check_key(_require(table, "encoding_aes_key", where), where),
                 register_templates=tuple(str(t) for t in table.get("register_templates", ())),
+                kind=_kind(table, where),
             )
         )
     return SandboxConfig(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from sandbox import control, license_api
+from sandbox import control, customized, license_api
 from sandbox.editions import EDITIONS
 from sandbox.engine import AUTH_CODE_LIFETIME, ApiError
 from sandbox.lifecycle import APP_EVENTS, CONTACT_CHANGES, SCOPES, Lifecycle, LifecycleError
@@ -112,6 +112,10 @@ def authorize(life: Lifecycle, request: Request) -> Response:
     """/connect/oauth2/authorize: a member of an installed corp opens the app."""
     args = request.args
     suite = life.sandbox.config.suite(args.get("appid", ""))
+    only_corp = ""
+    if suite is None:  # a 代开发 app: appid is the customer's corpid, agentid names the app
+        suite = customized.suite_of_agent(life.sandbox, args.get("appid", ""), args.get("agentid"))
+        only_corp = args.get("appid", "")
     if suite is None:
         return error_page(_("Unknown appid."))
     target = _redirect_target(args.get("redirect_uri", ""))
@@ -127,6 +131,7 @@ def authorize(life: Lifecycle, request: Request) -> Response:
             {"corpid": c.corpid, "name": c.name, "members": list(c.members.values())}
             for c in life.sandbox.corps.values()
             if life.sandbox.active_authorization(suite.suite_id, c.corpid)
+            and only_corp in ("", c.corpid)
         ]
         return render("authorize.html", suite=suite, corps=corps, private=scope != "snsapi_base")
     corpid, userid = _picked(request)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from corps.models import AuthorizedCorp, Provider, Suite
 from tokens import cache as credential_cache
+from tokens import kinds
 from tokens.client import wecom_client
 from tokens.leases import (
     LEASE_SECONDS,
@@ -180,9 +181,7 @@ def _fetch_provider_token(provider: Provider) -> Fetched:
 
 
 def _fetch_corp_token(corp: AuthorizedCorp) -> Fetched:
-    return suite_api(corp.suite).get_corp_token(
-        auth_corpid=corp.corpid, permanent_code=corp.permanent_code
-    )
+    return kinds.kind_of(corp.suite).corp_token(corp)  # get_corp_token, or gettoken (代开发)
 
 
 FETCHERS: dict[str, Callable[[Any], Fetched]] = {

@@ -83,6 +83,7 @@ class SuiteForm(WriteOnlySecrets):
             "provider",
             "suite_id",
             "name",
+            "kind",
             "install_mode",
             "secret",
             "token",
@@ -106,6 +107,7 @@ class SuiteAdmin(SecretsAdmin):
     list_display = (
         "suite_id",
         "name",
+        "kind",
         "provider",
         "install_mode",
         "ticket",
@@ -113,7 +115,7 @@ class SuiteAdmin(SecretsAdmin):
         "active_corps",
         "cancelled_corps",
     )
-    list_filter = ("install_mode", "provider")
+    list_filter = ("kind", "install_mode", "provider")
     search_fields = ("suite_id", "name")
     readonly_fields = ("suite_ticket_at", "ticket")
     inlines = (LicensePolicyInline,)

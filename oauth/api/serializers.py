@@ -90,6 +90,12 @@ class SSORequestSerializer(serializers.Serializer):
     code = serializers.CharField(
         max_length=512, help_text=_("The OAuth2 code WeCom gave the page.")
     )
+    corpid = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("The customer's corp: required for a 代开发 template, ignored otherwise."),
+    )
 
 
 class SSOResponseSerializer(serializers.Serializer):

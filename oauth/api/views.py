@@ -30,7 +30,7 @@ from oauth.api.serializers import (
     SSORequestSerializer,
     SSOResponseSerializer,
 )
-from oauth.services import api_token_issue, member_sign_in
+from oauth.services import api_token_issue, member_sign_in, sign_in_corp
 from tokens.models import Credential
 from tokens.services import credential_get
 from wecom import jssdk
@@ -56,7 +56,8 @@ class SSOExchange(APIView):
         suite = Suite.objects.filter(suite_id=body.validated_data["suite_id"]).first()
         if suite is None:
             raise exceptions.NotFound(_("Unknown suite_id."))
-        member = member_sign_in(suite=suite, code=body.validated_data["code"])
+        corp = sign_in_corp(suite, body.validated_data.get("corpid"))
+        member = member_sign_in(suite=suite, code=body.validated_data["code"], corp=corp)
         token, row = api_token_issue(member=member)
         answer = {"token": token, "expires_at": row.expires_at, "member": member}
         return Response(SSOResponseSerializer(answer).data)

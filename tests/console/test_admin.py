@@ -264,7 +264,8 @@ class TestSecretsAreWriteOnly:
         suite = Suite.objects.get()
         old_secret = suite.secret
         form = {"provider": suite.provider_id, "suite_id": suite.suite_id, "name": "新名字",
-                "install_mode": "formal", "secret": "", "token": "", "encoding_aes_key": "",
+                "kind": "thirdparty", "install_mode": "formal", "secret": "", "token": "",
+                "encoding_aes_key": "",
                 "license_policy-TOTAL_FORMS": "0",  # the licence policy inline, left empty
                 "license_policy-INITIAL_FORMS": "0"}  # fmt: skip
         response = admin_client.post(admin_url(Suite, "change", suite.pk), form)

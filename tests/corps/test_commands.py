@@ -95,6 +95,7 @@ class TestIsvstatus:
                 {
                     "suite_id": "ww1",
                     "name": "演示应用",
+                    "kind": "thirdparty",
                     "provider_corpid": "wwp",
                     "ticket_age_seconds": None,
                     "ticket_fresh": False,

@@ -15,6 +15,8 @@ from wecom.client.models import (
     OpenUserIds,
     ScopeResult,
     User,
+    UserDetail,
+    UserIdentity,
 )
 from wecom.client.scope import Scope, ignore
 
@@ -72,6 +74,26 @@ class CorpAPI(Scope):
                 int(m["openid_type"]): bool(m["status"]) for m in d.get("migration_info") or ()
             },
             json={},
+        )
+
+    def auth_getuserinfo(self, *, code: str) -> UserIdentity:
+        """Who an OAuth2 code belongs to, for 代开发 and self-built apps (the corp's token)."""
+        return self._call(
+            "GET",
+            "auth/getuserinfo",
+            UserIdentity.from_json,
+            params={"code": code},
+            secrets=(code,),
+            spends_code=True,
+        )
+
+    def auth_getuserdetail(self, *, user_ticket: str) -> UserDetail:
+        return self._call(
+            "POST",
+            "auth/getuserdetail",
+            UserDetail.from_json,
+            json={"user_ticket": user_ticket},
+            secrets=(user_ticket,),
         )
 
     def get_jsapi_ticket(self) -> Credential:

@@ -31,6 +31,7 @@ def status_report() -> dict[str, list[dict[str, Any]]]:
         {
             "suite_id": suite.suite_id,
             "name": suite.name,
+            "kind": suite.kind,
             "provider_corpid": suite.provider.corpid,
             "ticket_age_seconds": None
             if suite.ticket_age(now) is None
@@ -39,7 +40,7 @@ def status_report() -> dict[str, list[dict[str, Any]]]:
             "token_expires_at": _iso(suite_tokens.get(suite.pk)),
         }
         for suite in Suite.objects.select_related("provider")
-        .only("suite_id", "name", "suite_ticket_at", "provider__corpid")
+        .only("suite_id", "name", "kind", "suite_ticket_at", "provider__corpid")
         .order_by("suite_id")
     ]
     installs = list(

@@ -11,7 +11,10 @@ from corps.services import suite_upsert
 
 
 class Command(BaseCommand):
-    help = _("Create or update a suite (third-party app) with its secret and callback settings.")
+    help = _(
+        "Create or update a suite (third-party app or 代开发 template) with its secret and "
+        "callback settings."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("suite_id", help=_("the suite_id"))
@@ -25,6 +28,11 @@ class Command(BaseCommand):
             choices=Suite.InstallMode.values,
             help=_("formal, or test for test authorizations of an unpublished app"),
         )
+        parser.add_argument(
+            "--kind",
+            choices=Suite.Kind.values,
+            help=_("thirdparty (the default) or customized for a 代开发 template"),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -36,6 +44,7 @@ class Command(BaseCommand):
                 encoding_aes_key=options["aes_key"],
                 name=options["name"],
                 install_mode=options["install_mode"],
+                kind=options["kind"],
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None

@@ -1,0 +1,87 @@
+"""A 代开发 (customized) template end to end against the sandbox: its corp token comes from
+gettoken with the permanent code as the secret (never service/get_corp_token), and its members
+sign in through the corp — browser (?corpid=) and REST ("corpid") — with auth/getuserinfo and
+auth/getuserdetail, never the suite token's getuserinfo3rd."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from corps.models import AuthorizedCorp, Suite
+from sandbox.config import SuiteConfig, load_config
+from tests.conftest import LivePortal
+from tokens.services import corp_api, corp_credentials_drop
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TEMPLATE = SuiteConfig(
+    suite_id="dkdemotemplate0001",
+    name="isvportal 代开发演示",
+    secret="demo-template-secret-Z3kP9qL2",
+    token="DemoTemplateToken",
+    encoding_aes_key="TmplDem0KeyAbCdEfGhIjKlMnOpQrStUvWxYz012345",
+    kind="customized",
+)
+
+
+@pytest.fixture
+def both(live_server, make_sandbox, settings):
+    """The portal with the demo's third-party suite and a 代开发 template, tickets pushed."""
+    suites = (*load_config().suites, TEMPLATE)
+    wecom = make_sandbox(portal=live_server.url, suites=tuple(replace(s) for s in suites))
+    settings.WECOM_API_BASE = settings.WECOM_OAUTH_BASE = wecom.url
+    settings.PUBLIC_BASE_URL = live_server.url
+    live = LivePortal(wecom, live_server.url)
+    for suite in suites:
+        assert wecom.push_ticket(suite.suite_id)["pushes"][suite.suite_id]["ok"]
+    yield live
+    live.http.close()
+
+
+def install_template(portal) -> AuthorizedCorp:
+    corpid = portal.wecom.corps[0]
+    pushed = portal.wecom.action("create_auth", suite_id=TEMPLATE.suite_id, corpid=corpid)
+    assert pushed["push"]["ok"], pushed
+    return AuthorizedCorp.objects.get(suite__suite_id=TEMPLATE.suite_id, corpid=corpid)
+
+
+def test_the_template_is_a_customized_suite_whose_corp_token_comes_from_gettoken(both):
+    assert Suite.objects.get(suite_id=TEMPLATE.suite_id).kind == Suite.Kind.CUSTOMIZED
+    corp = install_template(both)
+    corp_credentials_drop(corp=corp)  # the install's own token gone: the next one is fetched
+    both.wecom.reset_logs()
+    assert corp_api(corp).user_get(userid="lina").name == "李娜"
+    endpoints = [c["endpoint"] for c in both.wecom.calls()]
+    assert "gettoken" in endpoints and "service/get_corp_token" not in endpoints
+
+
+def test_a_member_signs_in_through_the_corp_in_the_browser_flow(both):
+    corp = install_template(both)
+    start = both.http.get(
+        f"{both.url}/oauth/login/{TEMPLATE.suite_id}/?corpid={corp.corpid}&scope=snsapi_privateinfo",
+        timeout=30,
+    )
+    assert start.url.startswith(both.wecom.url) and f"appid={corp.corpid}" in start.url
+    signed_in = both.http.post(start.url, data={"member": f"{corp.corpid}|lina"}, timeout=30)
+    assert signed_in.status_code == 200 and "李娜" in signed_in.text
+    endpoints = [c["endpoint"] for c in both.wecom.calls()]
+    assert "auth/getuserinfo" in endpoints and "auth/getuserdetail" in endpoints
+    assert "service/auth/getuserinfo3rd" not in endpoints
+
+
+def test_the_rest_exchange_needs_the_corp_for_a_template(both):
+    corp = install_template(both)
+    code = both.wecom.action(
+        "oauth_code", suite_id=TEMPLATE.suite_id, corpid=corp.corpid, userid="lina"
+    )["code"]
+    url = f"{both.url}/api/v1/auth/sso/"
+    missing = both.http.post(url, json={"suite_id": TEMPLATE.suite_id, "code": code}, timeout=30)
+    assert (missing.status_code, missing.json()["code"]) == (400, "corpid_required")
+    body = {"suite_id": TEMPLATE.suite_id, "code": code, "corpid": corp.corpid}
+    answer = both.http.post(url, json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["member"]["userid"] == "lina"
+    again = both.http.post(url, json=body, timeout=30)  # the code is single use
+    assert (again.status_code, again.json()["code"]) == (400, "sign_in_refused")
