@@ -622,6 +622,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "service/get_register_code": Endpoint(get_register_code, PROVIDER),
     "service/get_register_info": Endpoint(get_register_info, PROVIDER),
     "service/corpid_to_opencorpid": Endpoint(corpid_to_opencorpid, PROVIDER),
+    "service/get_customized_auth_url": Endpoint(customized.get_customized_auth_url, PROVIDER),
     "agent/get_admin_list": Endpoint(agent_get_admin_list, CORP, corp_scoped=True),
     "agent/get_permissions": Endpoint(get_permissions, CORP, corp_scoped=True),
     "batch/userid_to_openuserid": Endpoint(userid_to_openuserid, CORP, corp_scoped=True),

@@ -25,6 +25,7 @@ URLS = Map(
     [
         Rule("/cgi-bin/<path:path>", endpoint="qyapi", methods=BOTH),
         Rule("/3rdapp/install", endpoint="install", methods=BOTH),
+        Rule("/3rdapp/customized_install", endpoint="customized_install", methods=BOTH),
         Rule("/connect/oauth2/authorize", endpoint="authorize", methods=BOTH),
         Rule("/wwopen/sso/3rd_qrConnect", endpoint="provider_login", methods=BOTH),
         Rule("/3rdservice/wework/register", endpoint="register", methods=BOTH),
@@ -68,6 +69,7 @@ class SandboxApp:
         self._views: dict[str, Callable[..., Response]] = {
             "qyapi": self.qyapi,
             "install": lambda request: pages.install(self.lifecycle, request),
+            "customized_install": lambda request: pages.customized_install(self.lifecycle, request),
             "authorize": lambda request: pages.authorize(self.lifecycle, request),
             "provider_login": lambda request: pages.provider_login(self.lifecycle, request),
             "register": lambda request: pages.register(self.lifecycle, request),

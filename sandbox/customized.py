@@ -5,6 +5,7 @@ as WeCom does."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,28 @@ def suite_of_agent(sandbox: Sandbox, corpid: str, agentid: str | None) -> SuiteC
                 and str(authorization.agentid) == str(agentid)):  # fmt: skip
             return suite
     return None
+
+
+LINK_LIFETIME = 10 * 86400  # a customized authorization QR code lasts 10 days
+_STATE = re.compile(r"[A-Za-z0-9_-]{0,32}")
+
+
+def get_customized_auth_url(call: Call) -> dict[str, Any]:
+    """A QR code link at which a corp's admin authorizes the 代开发 templates named."""
+    templates = call.body.get("templateid_list") or []
+    if not isinstance(templates, list) or not templates:
+        raise ApiError(40058, "templateid_list is empty")
+    for template in templates:
+        suite = call.sandbox.config.suite(str(template))
+        if suite is None or not suite.customized:
+            raise ApiError(40058, f"invalid templateid {template}")
+    state = str(call.body.get("state", ""))
+    if not _STATE.fullmatch(state):
+        raise ApiError(40058, "state: up to 32 letters, digits, - and _")
+    payload = {"templates": [str(t) for t in templates], "state": state}
+    code = call.sandbox.issue_code("customized_auth", payload, LINK_LIFETIME)
+    url = f"{call.sandbox.public_url}/3rdapp/customized_install?code={code}"
+    return {"qrcode_url": url, "expires_in": LINK_LIFETIME}
 
 
 def refuse_third_party(call: Call) -> None:

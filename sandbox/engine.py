@@ -130,6 +130,7 @@ class Sandbox:
     editions: EditionBook = field(default_factory=EditionBook)
     openid_migrations: dict[str, set[int]] = field(default_factory=dict)  # corpid → types done
     flash: str = ""  # the control page's one-time message, kept here so no URL carries it
+    public_url: str = ""  # where the browser reaches the sandbox (links it hands out)
 
     def __post_init__(self) -> None:
         provider = self.config.provider.corpid

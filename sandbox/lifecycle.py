@@ -118,12 +118,19 @@ class Lifecycle:
     def change_contact(
         self, suite_id: str, corpid: str, change_type: str, data: dict[str, Any]
     ) -> Delivery:
-        self.installed(suite_id, corpid)
+        """A contact change: on the command URL (InfoType) for a third-party app; a 代开发 app
+        hears it on its data URL in the self-built format (Event, ToUserName the corp)."""
+        authorization = self.installed(suite_id, corpid)
         if change_type not in CONTACT_CHANGES:
             raise LifecycleError(f"unknown ChangeType {change_type}")
         corp = self.corp(corpid)
         with self.sandbox.lock:
             fields = getattr(self, f"_{change_type}")(suite_id, corp, data)
+        suite = self.sandbox.config.suite(suite_id)
+        if suite is not None and suite.customized:
+            event = self._app_common(authorization, "sys", "event")
+            event.update(Event="change_contact", ChangeType=change_type, **fields)
+            return self.pusher.data(suite_id, corpid, authorization.agentid, event)
         return self._command(
             suite_id, "change_contact", AuthCorpId=corpid, ChangeType=change_type, **fields
         )

@@ -108,6 +108,33 @@ def install(life: Lifecycle, request: Request) -> Response:
     )
 
 
+def customized_install(life: Lifecycle, request: Request) -> Response:
+    """/3rdapp/customized_install: a corp's admin authorizes the 代开发 templates of a
+    customized authorization link; create_auth goes to each template's command URL."""
+    link = request.args.get("code", "")
+    try:
+        code = life.sandbox.find_code("customized_auth", link, invalid=0, expired=0)
+    except ApiError:
+        return error_page(_("This authorization link is invalid or has expired."))
+    templates = [life.sandbox.config.suite(t) for t in code.payload["templates"]]
+    if request.method == "GET":
+        corps = [{"corpid": c.corpid, "name": c.name, "full_name": c.full_name,
+                  "admin_name": c.members[c.admin_userid].name}
+                 for c in life.sandbox.corps.values()]  # fmt: skip
+        return render("customized_install.html", templates=templates, corps=corps)
+    corpid = request.form.get("corpid", "")
+    try:
+        for template in templates:
+            assert template is not None
+            life.install(template.suite_id, corpid, state=code.payload["state"])
+    except LifecycleError as error:
+        return error_page(str(error))
+    names = "、".join(t.name for t in templates if t is not None)
+    return render("message.html", title=_("Authorized"), message=_(
+        "%(corp)s authorized %(apps)s. The provider now builds and publishes the app."
+    ) % {"corp": life.corp(corpid).name, "apps": names})  # fmt: skip
+
+
 def authorize(life: Lifecycle, request: Request) -> Response:
     """/connect/oauth2/authorize: a member of an installed corp opens the app."""
     args = request.args

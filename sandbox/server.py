@@ -20,6 +20,7 @@ class SandboxServer:
             config.host, config.port, self.app, threaded=True
         )
         self._thread: threading.Thread | None = None
+        self.app.sandbox.public_url = self.url
 
     @property
     def url(self) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import segno
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -39,6 +40,13 @@ def badge(text: str, tone: str) -> SafeString:
         COLOURS[tone],
         text,
     )
+
+
+def qr_image(url: str, element_id: str) -> SafeString:
+    """A QR code of ``url`` as an <img>: a data: URI of a whole SVG document (with its
+    namespace), since an inline <svg> fragment used as an image renders nowhere."""
+    uri = segno.make(url, error="m").svg_data_uri(scale=4)
+    return format_html('<img alt="QR" id="{}" src="{}">', element_id, uri)
 
 
 def expiry_badge(expires_at: datetime | None) -> SafeString:

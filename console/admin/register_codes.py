@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from console.admin.common import (
     ConsoleAdmin,
     badge,
+    qr_image,
 )
 from console.scope import scope_of
 from console.site import site
@@ -187,7 +187,4 @@ class RegisterCodeAdmin(ConsoleAdmin):
 
     @admin.display(description=gettext_lazy("QR code"))
     def qr_code(self, code: RegisterCode) -> SafeString:
-        # A data: URI of a whole SVG document (with its namespace): an inline <svg> fragment
-        # used as an image renders nowhere.
-        uri = segno.make(register_url(code.code), error="m").svg_data_uri(scale=4)
-        return format_html('<img alt="QR" id="register-qr" src="{}">', uri)
+        return qr_image(register_url(code.code), "register-qr")

@@ -27,6 +27,7 @@ from console.admin.common import (
     confirmed_action,
     expiry_badge,
 )
+from console.admin.customized import customized_auth_link
 from console.admin.licenses import LicenseInline, LicensePolicyInline, activate_license, buy_view
 from console.site import site
 from corps.models import AuthorizedCorp, Department, Member, Provider, Suite
@@ -119,6 +120,7 @@ class SuiteAdmin(SecretsAdmin):
     search_fields = ("suite_id", "name")
     readonly_fields = ("suite_ticket_at", "ticket")
     inlines = (LicensePolicyInline,)
+    actions = (customized_auth_link,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Suite]:
         return (

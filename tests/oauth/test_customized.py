@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp, Suite
 from sandbox.config import SuiteConfig, load_config
 from tests.conftest import LivePortal
@@ -85,3 +86,33 @@ def test_the_rest_exchange_needs_the_corp_for_a_template(both):
     assert answer.json()["member"]["userid"] == "lina"
     again = both.http.post(url, json=body, timeout=30)  # the code is single use
     assert (again.status_code, again.json()["code"]) == (400, "sign_in_refused")
+
+
+def test_a_templates_contact_changes_arrive_as_events_on_the_data_url(both):
+    corp = install_template(both)
+    pushed = both.wecom.action(
+        "change_contact", suite_id=TEMPLATE.suite_id, corpid=corp.corpid,
+        change_type="update_user", data={"userid": "lina", "name": "李娜娜"},
+    )  # fmt: skip
+    assert pushed["push"]["ok"], pushed
+    [record] = CallbackEvent.objects.filter(kind="change_contact", receiver="data")
+    assert record.status == "processed" and "<Event>" in record.xml
+    assert corp.members.get(userid="lina").name == "李娜娜"
+
+
+def test_the_console_makes_an_authorization_link_that_installs_the_template(both, admin_client):
+    template = Suite.objects.get(suite_id=TEMPLATE.suite_id)
+    page = admin_client.post(
+        "/admin/corps/suite/",
+        {"action": "customized_auth_link", "_selected_action": [template.pk]},
+    )
+    assert page.status_code == 200
+    link = page.context["link"]
+    assert link.startswith(both.wecom.url) and page.context["state"].startswith("dk")
+    assert 'id="customized-qr"' in page.content.decode()
+    corpid = both.wecom.corps[1]
+    assert both.http.get(link, timeout=30).status_code == 200
+    done = both.http.post(link, data={"corpid": corpid}, timeout=30)
+    assert done.status_code == 200
+    corp = AuthorizedCorp.objects.get(suite=template, corpid=corpid)
+    assert corp.is_active and corp.install_state == page.context["state"]
