@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from corps.models import AuthorizedCorp, Provider, Suite
@@ -224,6 +224,15 @@ def _lease_claim(key: str) -> str | None:
     return lease_claim(Credential.objects.filter(key=key), seconds=LEASE_SECONDS)
 
 
+def _lease_free(key: str) -> bool:
+    """Nobody holds the row's lease: a live fetcher renews it every third of LEASE_SECONDS, so
+    a lapsed lease under a held Redis lock means the lock's holder died (the lock outlives it
+    by up to the longest call). Claiming the lease stays atomic, so this cannot double-fetch."""
+    now = datetime.now(tz=UTC)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    return Credential.objects.filter(key=key).filter(free).exists()
+
+
 def _lease_release(key: str, lease: str, **fields: Any) -> bool:
     return lease_release(Credential.objects.filter(key=key), lease, **fields)
 
@@ -341,6 +350,8 @@ def credential_refresh(*, kind: str, owner: Owner, force: bool = False) -> str:
     while True:
         pooled_connection_returned()
         with redis_lock(key, timeout=_lock_seconds(), wait=pause) as may_look:
+            if not may_look and time.time() - asked_at > LEASE_SECONDS / 3:
+                may_look = _lease_free(key)  # the lock's holder may have died holding it
             row = _fresh_or_fetched(kind, owner, key, since) if may_look else None
             if row is not None:
                 _remember(kind, owner, row)
