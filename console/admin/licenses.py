@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from console.admin.common import ConsoleAdmin, ReadOnlyAdmin, confirmed_action
 from console.site import site
+from corps.models import Member
 from licenses.models import (
     ActiveCode,
     CorpLicense,
@@ -29,6 +30,7 @@ from licenses.services import (
     codes_renew,
     corp_license_sync,
     license_summary,
+    license_transfer,
     member_activate,
     order_cancel,
     order_create,
@@ -122,13 +124,56 @@ def renew_codes(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: A
     model_admin.message_user(request, message, messages.SUCCESS)
 
 
+@admin.action(description=gettext_lazy("Transfer to another member…"))
+def transfer_codes(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: Any
+) -> TemplateResponse | None:
+    """WeCom's 继承: a member's accounts go to a successor in the same corp, chosen on a page
+    that follows the selection."""
+    held = list(queryset.filter(status=ActiveCode.Status.BOUND).select_related("corp", "member"))
+    if len({c.open_userid for c in held}) != 1 or held[0].corp is None:
+        model_admin.message_user(
+            request, _("Select the active codes of one member."), messages.ERROR
+        )
+        return None
+    code, corp = held[0], held[0].corp
+    successors = Member.objects.filter(corp=corp, status=1).exclude(open_userid=code.open_userid)
+    chosen = request.POST.get("takeover")
+    if not chosen:
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": _("Transfer a licence"),
+            "code": code,
+            "successors": successors.order_by("name"),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "opts": model_admin.model._meta,
+        }
+        return TemplateResponse(request, "console/license_transfer.html", context)
+    takeover = successors.filter(pk=chosen).first()
+    if takeover is None:
+        model_admin.message_user(request, _("No such member in this corp."), messages.ERROR)
+        return None
+    handover = code.member.userid if code.member and code.member.userid else code.open_userid
+    try:
+        moved = license_transfer(corp=corp, handover=handover, takeover=takeover)
+    except Exception as error:  # a refusal of ours or WeCom's, reported on the page
+        refusal = refusal_for(error)
+        if refusal is None:
+            raise
+        model_admin.message_user(request, refusal.detail, messages.ERROR)
+        return None
+    message = _("%(n)s accounts now belong to %(member)s.") % {"n": len(moved), "member": takeover}
+    model_admin.message_user(request, message, messages.SUCCESS)
+    return None
+
+
 @admin.register(ActiveCode, site=site)
 class ActiveCodeAdmin(ReadOnlyAdmin):
     list_display = ("code", "corp", "type", "status", "member", "source", "expires_at")
     list_filter = ("status", "type", "source")
     search_fields = ("=code", "=corpid", "=open_userid", "=order__order_id", "corp__corp_name")
     list_select_related = ("corp", "member")
-    actions = (renew_codes,)
+    actions = (renew_codes, transfer_codes)
     fields = (*list_display, "corpid", "open_userid", "order", "created_at", "activated_at",
               "merged_into", "synced_at")  # fmt: skip
     readonly_fields = fields

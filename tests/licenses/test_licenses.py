@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from corps.models import Provider
 from licenses.models import ActiveCode, CorpLicense, LicenseOrder, UnlicensedAttempt
-from licenses.services import codes_renew, corp_license_sync, order_create
+from licenses.services import codes_renew, corp_license_sync, member_activate, order_create
 from oauth.keys import service_key_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -211,3 +211,18 @@ def test_synclicenses_reports_each_corp_and_refuses_an_unknown_one(portal):
     assert f"{corp.corpid}: 0 active, 2 available" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("synclicenses", corpid="wpnobody")
+
+
+def test_the_console_transfers_a_members_accounts_to_a_chosen_successor(portal, admin_client):
+    corp = portal.install(0)
+    placed = order_create(corp=corp, buyer_userid="sunyue", base_count=1, interop_count=0, months=1)
+    portal.wecom.action("license_pay", order_id=placed.order_id)
+    code = member_activate(member=corp.members.get(userid="lina"))
+    action = {"action": "transfer_codes", "_selected_action": [code.pk]}
+    chooser = admin_client.post("/admin/licenses/activecode/", action)
+    assert chooser.status_code == 200 and 'id="takeover"' in chooser.content.decode()
+    liuyang = corp.members.get(userid="liuyang")
+    done = admin_client.post("/admin/licenses/activecode/", {**action, "takeover": liuyang.pk})
+    assert done.status_code == 302
+    code.refresh_from_db()
+    assert (code.open_userid, code.source) == (liuyang.open_userid, ActiveCode.Source.TRANSFER)
