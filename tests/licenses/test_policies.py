@@ -115,3 +115,15 @@ def test_automatic_renewal_pays_within_the_budget_and_cancels_over_it(portal, li
     code.refresh_from_db()
     assert (code.expires_at - before).days == 31
     assert corp_watch(licensed_corp) is None  # one renewal a day
+
+
+def test_the_subscribe_policy_activates_an_account_when_the_app_becomes_visible(
+    portal, licensed_corp
+):
+    policy(portal, activate_on_subscribe=True)
+    portal.act("app_event", licensed_corp, event="subscribe", userid="lina")
+    lina = Member.objects.get(corp=licensed_corp, userid="lina")
+    [held] = ActiveCode.objects.filter(status=ActiveCode.Status.BOUND)
+    assert held.open_userid == lina.open_userid
+    portal.act("app_event", licensed_corp, event="subscribe", userid="lina")  # holds one already
+    assert ActiveCode.objects.filter(status=ActiveCode.Status.BOUND).count() == 1
