@@ -5,23 +5,17 @@ from __future__ import annotations
 
 from billing.models import AppOrder
 from billing.services import edition_refresh, order_sync
-from callbacks.handlers import Handler, to_extension_point
+from callbacks.handlers import Handler, active_install, to_extension_point
 from callbacks.models import CallbackEvent
-from corps.models import AuthorizedCorp
 from wecom.order_events import ChangeEdition, ChangeOrder, OrderEvent
 
 CHANGES_EDITION = {"pay_for_app_success", "refund"}
 
 
-def _install(record: CallbackEvent, corpid: str) -> AuthorizedCorp | None:
-    corp = AuthorizedCorp.objects.filter(suite=record.suite, corpid=corpid).first()
-    return corp if corp is not None and corp.is_active else None
-
-
 def on_order(record: CallbackEvent, event: OrderEvent) -> None:
     if record.suite is not None:
         order_sync(record.suite, event.order_id)
-        if event.kind in CHANGES_EDITION and (corp := _install(record, event.paid_corpid)):
+        if event.kind in CHANGES_EDITION and (corp := active_install(record, event.paid_corpid)):
             edition_refresh(corp)
     to_extension_point(record, event)
 
@@ -35,7 +29,7 @@ def on_change_order(record: CallbackEvent, event: ChangeOrder) -> None:
 
 
 def on_change_edition(record: CallbackEvent, event: ChangeEdition) -> None:
-    if record.suite is not None and (corp := _install(record, event.paid_corpid)):
+    if record.suite is not None and (corp := active_install(record, event.paid_corpid)):
         edition_refresh(corp)
     to_extension_point(record, event)
 

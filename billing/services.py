@@ -3,7 +3,7 @@ extended."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from billing.models import AppOrder
 from billing.signals import edition_changed
 from corps.models import AuthorizedCorp, Suite
+from corps.services import from_unix
 from tokens.authorization import corp_auth_refresh
 from tokens.refusals import Refused
 from tokens.services import suite_api
@@ -19,10 +20,6 @@ from wecom.client.app_orders import AppOrder as WeComOrder
 
 TRIAL = {1, 2, 5}  # app_status: a time-limited trial, an expired one, an unlimited one
 MAX_PROLONG_DAYS = 60
-
-
-def _when(stamp: int | None) -> datetime | None:
-    return datetime.fromtimestamp(stamp, UTC) if stamp else None
 
 
 def edition_of(corp: AuthorizedCorp) -> dict[str, Any]:
@@ -52,10 +49,10 @@ def order_store(suite: Suite, order: WeComOrder) -> AppOrder:
             "price": order.price,
             "user_count": order.user_count,
             "period_days": order.order_period,
-            "ordered_at": _when(order.order_time),
-            "paid_at": _when(order.paid_time),
-            "begins_at": _when(order.begin_time),
-            "ends_at": _when(order.end_time),
+            "ordered_at": from_unix(order.order_time),
+            "paid_at": from_unix(order.paid_time),
+            "begins_at": from_unix(order.begin_time),
+            "ends_at": from_unix(order.end_time),
             "synced_at": timezone.now(),
         },
     )

@@ -49,6 +49,15 @@ def _tenant(record: CallbackEvent, corpid: str) -> AuthorizedCorp | None:
     return corp if corp.is_active else None
 
 
+def active_install(record: CallbackEvent, corpid: str) -> AuthorizedCorp | None:
+    """The active install an event is about, or None (unknown, or cancelled): for handlers
+    outside this module, which leave an unknown corp alone rather than retry."""
+    corp = record.corp
+    if corp is None and record.suite is not None:
+        corp = AuthorizedCorp.objects.filter(suite=record.suite, corpid=corpid).first()
+    return corp if corp is not None and corp.is_active else None
+
+
 def on_suite_ticket(record: CallbackEvent, event: ev.SuiteTicket) -> None:
     assert record.suite is not None
     pushed_at = datetime.fromtimestamp(event.timestamp, UTC)

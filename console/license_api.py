@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 
 from console.api import ERRORS, StaffView
 from corps.models import AuthorizedCorp, Member
+from corps.selectors import member_by_any_id
 from licenses.models import ActiveCode, LicenseOrder
 from licenses.services import (
     codes_of,
@@ -90,7 +90,7 @@ class OrderRequest(serializers.Serializer):
 
 
 def _member(corp: AuthorizedCorp, who: str) -> Member:
-    member = Member.objects.filter(corp=corp).filter(Q(open_userid=who) | Q(userid=who)).first()
+    member = member_by_any_id(corp, who)
     if member is None:
         raise Refused(404, str(_("No such member in this corp.")), "not_found")
     return member

@@ -5,7 +5,14 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from corps.models import SUITE_TICKET_VALIDITY, Suite
+from corps.models import SUITE_TICKET_VALIDITY, AuthorizedCorp, Member, Suite
+
+
+def member_by_any_id(corp: AuthorizedCorp, who: str) -> Member | None:
+    """The corp's member named by userid or open_userid (WeCom's events and APIs use either)."""
+    if not who:
+        return None
+    return Member.objects.filter(corp=corp).filter(Q(userid=who) | Q(open_userid=who)).first()
 
 
 def suites_with_stale_tickets(now: datetime | None = None) -> QuerySet[Suite]:

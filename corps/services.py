@@ -108,7 +108,7 @@ def suite_ticket_store(*, suite: Suite, ticket: str, pushed_at: datetime) -> boo
     return stored == 1
 
 
-def _from_unix(value: int | None) -> datetime | None:
+def from_unix(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
 
 
@@ -125,7 +125,7 @@ def _apply_authorization(
     corp.corp_square_logo_url = info.corp_square_logo_url or corp.corp_square_logo_url
     corp.corp_user_max = info.corp_user_max or corp.corp_user_max
     corp.subject_type = info.subject_type or corp.subject_type
-    corp.verified_end_time = _from_unix(info.verified_end_time) or corp.verified_end_time
+    corp.verified_end_time = from_unix(info.verified_end_time) or corp.verified_end_time
     corp.corp_scale = info.corp_scale or corp.corp_scale
     corp.corp_industry = info.corp_industry or corp.corp_industry
     corp.corp_sub_industry = info.corp_sub_industry or corp.corp_sub_industry
@@ -155,7 +155,7 @@ def _apply_authorization(
         corp.edition_name = edition.edition_name
         corp.app_status = edition.app_status
         corp.user_limit = edition.user_limit
-        corp.edition_expires_at = _from_unix(edition.expired_time)
+        corp.edition_expires_at = from_unix(edition.expired_time)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ names from WeCom, then goes to the ``app_event`` signal like every handled event
 from __future__ import annotations
 
 from callbacks import handlers
-from callbacks.handlers import Handler, to_extension_point
+from callbacks.handlers import Handler, active_install, to_extension_point
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp
 from licenses import policies
@@ -49,23 +49,15 @@ def on_auto_activate(record: CallbackEvent, event: AutoActivate) -> None:
     to_extension_point(record, event)
 
 
-def _install(record: CallbackEvent, corpid: str) -> AuthorizedCorp | None:
-    """The active install a data or contact event is about."""
-    corp = record.corp
-    if corp is None and record.suite is not None:
-        corp = AuthorizedCorp.objects.filter(suite=record.suite, corpid=corpid).first()
-    return corp if corp is not None and corp.is_active else None
-
-
 def on_unlicensed_notify(record: CallbackEvent, event: UnlicensedNotify) -> None:
-    if corp := _install(record, event.corpid):
+    if corp := active_install(record, event.corpid):
         unlicensed_record(corp, event.from_user)
     to_extension_point(record, event)
 
 
 def on_subscribe(record: CallbackEvent, event: ev.Subscribe) -> None:
     """The app became visible to a member: the policy may activate an account for them."""
-    if corp := _install(record, event.corpid):
+    if corp := active_install(record, event.corpid):
         policies.on_subscribe(corp, event.from_user)
     to_extension_point(record, event)
 
@@ -73,7 +65,7 @@ def on_subscribe(record: CallbackEvent, event: ev.Subscribe) -> None:
 def on_user_deleted(record: CallbackEvent, event: ev.UserDeleted) -> None:
     """The mirror forgets the member; the policy may pass their account on."""
     handlers.on_user_deleted(record, event)
-    if corp := _install(record, event.auth_corpid):
+    if corp := active_install(record, event.auth_corpid):
         policies.on_leave(corp, event.open_userid or "", event.userid)
 
 

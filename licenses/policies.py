@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from callbacks.signals import app_event
 from corps.models import AuthorizedCorp, Member
+from corps.selectors import member_by_any_id
 from licenses.models import (
-    AccountType,
     ActiveCode,
     CorpLicense,
     LicenseOrder,
@@ -27,6 +27,7 @@ from licenses.services import (
     license_required,
     license_transfer,
     member_activate,
+    member_license,
     order_cancel,
     order_pay_from_balance,
     unlicensed_record,
@@ -84,17 +85,8 @@ def on_subscribe(corp: AuthorizedCorp, userid: str) -> None:
     """The app became visible to a member: activate if the policy says so and they need it."""
     if not policy_of(corp).activate_on_subscribe:
         return
-    member = (
-        Member.objects.filter(corp=corp, userid=userid).first()
-        or Member.objects.filter(corp=corp, open_userid=userid).first()
-    )
-    if (
-        member is not None
-        and valid_codes(corp.corpid)
-        .filter(type=AccountType.BASE, open_userid__in=[member.open_userid, member.userid])
-        .count()
-        == 0
-    ):
+    member = member_by_any_id(corp, userid)
+    if member is not None and member_license(member) is None:
         _activate(member)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from corps.models import AuthorizedCorp, Member, Provider
+from corps.selectors import member_by_any_id
+from corps.services import from_unix
 from licenses.models import (
     AccountType,
     ActiveCode,
@@ -46,10 +48,6 @@ CODES_EXIST = {
     LicenseOrder.Status.REFUNDED,
     LicenseOrder.Status.REFUND_REJECTED,
 }
-
-
-def _when(stamp: int | None) -> datetime | None:
-    return datetime.fromtimestamp(stamp, UTC) if stamp else None
 
 
 def _pages(fetch: Callable[[str], Any]) -> Iterator[Any]:
@@ -81,8 +79,8 @@ def order_store(provider: Provider, order: Order) -> LicenseOrder:
             "months": order.months,
             "days": order.days,
             "price": order.price,
-            "ordered_at": _when(order.create_time),
-            "paid_at": _when(order.pay_time),
+            "ordered_at": from_unix(order.create_time),
+            "paid_at": from_unix(order.pay_time),
             "synced_at": timezone.now(),
         },
     )
@@ -129,8 +127,8 @@ def codes_store(
         row.corpid, row.corp, row.member = corpid, corp, members.get(info.userid)
         row.type, row.status = info.type, info.status or ActiveCode.Status.UNBOUND
         row.open_userid, row.merged_into, row.synced_at = info.userid, info.merged_into, now
-        row.created_at = _when(info.create_time)
-        row.activated_at, row.expires_at = _when(info.active_time), _when(info.expire_time)
+        row.created_at = from_unix(info.create_time)
+        row.activated_at, row.expires_at = from_unix(info.active_time), from_unix(info.expire_time)
         (fresh if row.pk is None else rows).append(row)
     with transaction.atomic():
         ActiveCode.objects.bulk_create(fresh)
@@ -184,9 +182,9 @@ def corp_license_sync(corp: AuthorizedCorp) -> CorpLicense:
         corp=corp,
         defaults={
             "check_enabled": info.license_status == 1,
-            "check_time": _when(info.license_check_time),
-            "trial_start": _when(info.trial_start_time),
-            "trial_end": _when(info.trial_end_time),
+            "check_time": from_unix(info.license_check_time),
+            "trial_start": from_unix(info.trial_start_time),
+            "trial_end": from_unix(info.trial_end_time),
             "auto_activate": auto,
             "synced_at": timezone.now(),
         },
@@ -239,8 +237,8 @@ def unlicensed_record(corp: AuthorizedCorp, userid: str) -> None:
     recent = UnlicensedAttempt.objects.filter(corp=corp, userid=userid, at__gte=now - ATTEMPT_GAP)
     if recent.exists():
         return
-    member = Member.objects.filter(corp=corp).filter(Q(userid=userid) | Q(open_userid=userid))
-    UnlicensedAttempt.objects.create(corp=corp, member=member.first(), userid=userid, at=now)
+    member = member_by_any_id(corp, userid)
+    UnlicensedAttempt.objects.create(corp=corp, member=member, userid=userid, at=now)
 
 
 def unlicensed_members(corp: AuthorizedCorp) -> list[Member]:
@@ -252,23 +250,21 @@ def unlicensed_members(corp: AuthorizedCorp) -> list[Member]:
     ]
 
 
+def accounts_of(corp: AuthorizedCorp) -> dict[str, int]:
+    """{"active", "available", "expiring_30d"} for one corp."""
+    counts = license_counts([corp])[corp.pk]
+    return {"active": counts.active, "available": counts.available,
+            "expiring_30d": counts.expiring_30d}  # fmt: skip
+
+
 def license_summary(corp: AuthorizedCorp) -> dict[str, Any]:
-    now = timezone.now()
     state = CorpLicense.objects.filter(corp=corp).first()
-    valid = valid_codes(corp.corpid, now)
-    unlicensed = unlicensed_members(corp)
     return {
         "trial_end": state.trial_end if state else None,
         "check_enabled": state.check_enabled if state else None,
         "auto_activate": state.auto_activate if state else None,
-        "accounts": {
-            "active": valid.count(),
-            "available": ActiveCode.objects.filter(
-                corpid=corp.corpid, status=ActiveCode.Status.UNBOUND
-            ).count(),
-            "expiring_30d": valid.filter(expires_at__lte=now + EXPIRY_WINDOW).count(),
-        },
-        "unlicensed_members": [m.open_userid for m in unlicensed],
+        "accounts": accounts_of(corp),
+        "unlicensed_members": [m.open_userid for m in unlicensed_members(corp)],
     }
 
 

@@ -302,7 +302,7 @@ def batch_share_active_code(call: Call) -> dict[str, Any]:
 
 def cancel_order(call: Call) -> dict[str, Any]:
     order = call.sandbox.licenses.order(call.field("order_id", 40058), call.field("corpid", 40058))
-    call.sandbox.licenses.cancel(order, call.sandbox.now())
+    call.sandbox.licenses.cancel(order)
     return {}
 
 

@@ -284,7 +284,7 @@ class LicenseBook:
         for code in order.codes:
             self.codes[code].status = EXPIRED
 
-    def cancel(self, order: LicenseOrder, now: float) -> None:
+    def cancel(self, order: LicenseOrder) -> None:
         if order.status != UNPAID:
             raise ApiError(701169, "only unpaid orders can be cancelled")
         order.status = CANCELLED

@@ -42,6 +42,15 @@ def badge(text: str, tone: str) -> SafeString:
     )
 
 
+def refusal_detail(error: Exception) -> str:
+    """What to tell the staff member about a failed action: the refusal's sentence (ours or
+    WeCom's). Anything that is not a refusal is a bug and is raised again."""
+    refusal = refusal_for(error)
+    if refusal is None:
+        raise error
+    return refusal.detail
+
+
 def qr_image(url: str, element_id: str) -> SafeString:
     """A QR code of ``url`` as an <img>: a data: URI of a whole SVG document (with its
     namespace), since an inline <svg> fragment used as an image renders nowhere."""

@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from console.admin.common import qr_image
+from console.admin.common import qr_image, refusal_detail
 from corps.models import Suite
-from tokens.refusals import refusal_for
 from tokens.services import provider_api
 
 
@@ -37,10 +36,7 @@ def customized_auth_link(
             templateid_list=[t.suite_id for t in templates], state=state
         )
     except Exception as error:  # WeCom's refusal, shown on the page
-        refusal = refusal_for(error)
-        if refusal is None:
-            raise
-        model_admin.message_user(request, refusal.detail, messages.ERROR)
+        model_admin.message_user(request, refusal_detail(error), messages.ERROR)
         return None
     context = {
         **model_admin.admin_site.each_context(request),

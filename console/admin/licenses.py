@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from console.admin.common import ConsoleAdmin, ReadOnlyAdmin, confirmed_action
+from console.admin.common import ConsoleAdmin, ReadOnlyAdmin, confirmed_action, refusal_detail
 from console.site import site
 from corps.models import Member
 from licenses.models import (
@@ -27,9 +27,9 @@ from licenses.models import (
 from licenses.services import (
     MAX_COUNT,
     MAX_MONTHS,
+    accounts_of,
     codes_renew,
     corp_license_sync,
-    license_summary,
     license_transfer,
     member_activate,
     order_cancel,
@@ -39,7 +39,6 @@ from licenses.services import (
     unlicensed_members,
 )
 from oauth.services import staff_userid
-from tokens.refusals import refusal_for
 
 
 @admin.register(LicenseOrder, site=site)
@@ -87,10 +86,7 @@ def buy_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str
         try:
             order = order_create(corp=corp, **form.cleaned_data)
         except Exception as error:  # a refusal of ours or WeCom's, shown on the form
-            refusal = refusal_for(error)
-            if refusal is None:
-                raise
-            form.add_error(None, refusal.detail)
+            form.add_error(None, refusal_detail(error))
         else:
             message = _(
                 "Order %(order)s placed, unpaid (%(price)s fen). Pay it in WeCom's provider "
@@ -114,10 +110,7 @@ def renew_codes(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: A
     try:
         orders = codes_renew(queryset.select_related("member"), buyer_userid=buyer, months=12)
     except Exception as error:  # a refusal of ours or WeCom's, reported on the page
-        refusal = refusal_for(error)
-        if refusal is None:
-            raise
-        model_admin.message_user(request, refusal.detail, messages.ERROR)
+        model_admin.message_user(request, refusal_detail(error), messages.ERROR)
         return
     placed = ", ".join(o.order_id for o in orders)
     message = _("Renewal orders placed, unpaid: %(orders)s.") % {"orders": placed or "-"}
@@ -157,10 +150,7 @@ def transfer_codes(
     try:
         moved = license_transfer(corp=corp, handover=handover, takeover=takeover)
     except Exception as error:  # a refusal of ours or WeCom's, reported on the page
-        refusal = refusal_for(error)
-        if refusal is None:
-            raise
-        model_admin.message_user(request, refusal.detail, messages.ERROR)
+        model_admin.message_user(request, refusal_detail(error), messages.ERROR)
         return None
     message = _("%(n)s accounts now belong to %(member)s.") % {"n": len(moved), "member": takeover}
     model_admin.message_user(request, message, messages.SUCCESS)
@@ -234,7 +224,7 @@ class LicenseInline(admin.StackedInline):
 
     @admin.display(description=gettext_lazy("accounts"))
     def accounts(self, state: CorpLicense) -> str:
-        counts = license_summary(state.corp)["accounts"]
+        counts = accounts_of(state.corp)
         text = _("%(active)s active, %(available)s available, %(expiring_30d)s expire in 30 days")
         return text % counts
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from corps.models import AuthorizedCorp
 from licenses.policies import corp_watch
-from licenses.services import corp_license_sync, license_summary
+from licenses.services import accounts_of, corp_license_sync
 from tokens.refusals import refusal_for
 
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"{corp.corpid}: {refusal.detail}")
                 continue
-            counts = license_summary(corp)["accounts"]
+            counts = accounts_of(corp)
             line = _("%(corpid)s: %(active)s active, %(available)s available, "
                      "%(expiring_30d)s expire in 30 days")  # fmt: skip
             self.stdout.write(line % {"corpid": corp.corpid, **counts})
