@@ -126,6 +126,14 @@ class AuthorizedCorp(models.Model):
         OVER_LIMIT = 6, _("paid, over the seat limit (under 7 days)")
         OVER_LIMIT_LONG = 7, _("paid, over the seat limit (7 days or more)")
 
+    class PublishStatus(models.IntegerChoices):
+        """A 代开发 app's customized_publish_status (agent/get)."""
+
+        NOT_CREATED = 0, _("not created yet")
+        IN_DEVELOPMENT = 1, _("in development")
+        ONLINE = 2, _("online")
+        ONLINE_WITH_DRAFT = 3, _("online, a newer version unpublished")
+
     suite = models.ForeignKey(
         Suite, verbose_name=_("suite"), on_delete=models.PROTECT, related_name="corps"
     )
@@ -162,6 +170,18 @@ class AuthorizedCorp(models.Model):
     )
     user_limit = models.PositiveIntegerField(_("seat limit"), null=True, blank=True)
     edition_expires_at = models.DateTimeField(_("edition expires"), null=True, blank=True)
+    publish_status = models.PositiveSmallIntegerField(
+        _("publish status"),
+        null=True,
+        blank=True,
+        choices=PublishStatus.choices,
+        help_text=_("A 代开发 app's state in the corp, as WeCom last reported it."),
+    )
+    app_closed = models.BooleanField(
+        _("disabled by the corp"),
+        default=False,
+        help_text=_("The corp's admin disabled the app (WeCom's agent/get)."),
+    )
     ids_upgraded_at = models.DateTimeField(
         _("ID upgrade finished"),
         null=True,

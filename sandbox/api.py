@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox import corp_api, customized, editions, id_api, license_api, register_sync
@@ -58,6 +58,7 @@ class Call:
     query: Mapping[str, str]
     body: dict[str, Any]
     credential: Credential | None
+    files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)  # multipart uploads
 
     @property
     def suite_id(self) -> str:
@@ -457,6 +458,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "service/get_register_info": Endpoint(get_register_info, PROVIDER),
     "service/corpid_to_opencorpid": Endpoint(corpid_to_opencorpid, PROVIDER),
     "service/get_customized_auth_url": Endpoint(customized.get_customized_auth_url, PROVIDER),
+    "agent/get": Endpoint(corp_api.agent_get, CORP, corp_scoped=True),
     "agent/get_admin_list": Endpoint(corp_api.agent_get_admin_list, CORP, corp_scoped=True),
     "agent/get_permissions": Endpoint(corp_api.get_permissions, CORP, corp_scoped=True),
     "batch/userid_to_openuserid": Endpoint(corp_api.userid_to_openuserid, CORP, corp_scoped=True),
@@ -477,6 +479,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         path: Endpoint(handler, CORP, corp_scoped=True)
         for path, handler in id_api.CORP_HANDLERS.items()
     },
+    **{path: Endpoint(handler, SUITE) for path, handler in id_api.SUITE_HANDLERS.items()},
     **{
         path: Endpoint(handler, PROVIDER, corp_field=field)
         for path, (handler, field) in id_api.PROVIDER_HANDLERS.items()
@@ -502,9 +505,15 @@ TOKEN_ENDPOINTS = {"service/get_provider_token", "service/get_suite_token"}
 
 
 def dispatch(
-    sandbox: Sandbox, path: str, query: Mapping[str, str], raw_body: bytes, remote_ip: str
+    sandbox: Sandbox,
+    path: str,
+    query: Mapping[str, str],
+    raw_body: bytes,
+    remote_ip: str,
+    files: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Answer one qyapi call: (HTTP status, JSON body)."""
+    """Answer one qyapi call: (HTTP status, JSON body). A multipart upload comes as ``files``
+    with an empty body."""
     endpoint = ENDPOINTS.get(path)
     if endpoint is None:
         return 404, error_body(sandbox, 40058, f"unknown api path /cgi-bin/{path}", remote_ip)
@@ -529,7 +538,7 @@ def dispatch(
                     expired=endpoint.token.expired,
                 )
                 entry["token_kind"] = credential.kind
-            call = Call(sandbox, query, body, credential)
+            call = Call(sandbox, query, body, credential, files or {})
             corpid = call.corpid if endpoint.corp_scoped else str(body.get(endpoint.corp_field, ""))
             entry["corpid"] = corpid or None
         fault = sandbox.take_fault(path, corpid)

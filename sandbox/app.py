@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -32,6 +32,7 @@ URLS = Map(
         Rule("/", endpoint="control_page"),
         Rule("/sandbox/act/<name>", endpoint="control_action", methods=["POST"]),
         Rule("/sandbox/api/state", endpoint="state"),
+        Rule("/sandbox/translated/<jobid>", endpoint="translated"),
         Rule("/sandbox/api/actions/<name>", endpoint="action", methods=["POST"]),
         Rule(
             "/sandbox/api/<any(calls, pushes, messages):log>",
@@ -78,6 +79,7 @@ class SandboxApp:
                 self.lifecycle, request, name
             ),
             "state": lambda request: json_response(control.snapshot(self.lifecycle)),
+            "translated": self.translated,
             "action": self.action,
             "log": self.log,
         }
@@ -95,13 +97,17 @@ class SandboxApp:
         return response(environ, start_response)
 
     def qyapi(self, request: Request, path: str) -> Response:
+        uploads = request.mimetype == "multipart/form-data"
         try:
             status, body = api.dispatch(
                 self.sandbox,
                 path,
                 request.args.to_dict(),
-                request.get_data(),
+                b"" if uploads else request.get_data(),
                 request.remote_addr or "127.0.0.1",
+                files={n: (f.filename or n, f.read()) for n, f in request.files.items()}
+                if uploads
+                else None,
             )
         except DropConnection:
             # Promise more than is sent; the server then closes the connection mid-answer.
@@ -112,6 +118,13 @@ class SandboxApp:
         if self.sandbox.licenses.announce:  # paid from the balance: WeCom tells the portal later
             threading.Thread(target=self.lifecycle.announce_payments, daemon=True).start()
         return json_response(body, status)
+
+    def translated(self, request: Request, jobid: str) -> Response:
+        """The file of a finished id_translate job (WeCom's is a PDF; this is its text)."""
+        job = self.sandbox.jobs.get(jobid)
+        if job is None:
+            raise NotFound()
+        return Response(job["text"], mimetype="text/plain")
 
     def action(self, request: Request, name: str) -> Response:
         data = request.get_json(force=True, silent=True)

@@ -64,7 +64,18 @@ def create_auth(life: Lifecycle, data: Data) -> dict[str, Any]:
 
 
 def change_auth(life: Lifecycle, data: Data) -> dict[str, Any]:
-    return _pushed(life.change_auth(*_suite_corp(data)))
+    """What the corp's admin (or, for publishing, the provider) changed, then change_auth:
+    ``closed`` disables or enables the app, ``publish_status`` moves a 代开发 app (0–3)."""
+    suite_id, corpid = _suite_corp(data)
+    authorization = life.installed(suite_id, corpid)
+    status = _int(data, "publish_status", authorization.publish_status)
+    if status not in range(4):
+        raise LifecycleError("publish_status is 0, 1, 2 or 3")
+    with life.sandbox.lock:
+        if "closed" in data:
+            authorization.closed = str(data["closed"]).lower() in ("1", "true", "on")
+        authorization.publish_status = status
+    return _pushed(life.change_auth(suite_id, corpid))
 
 
 def cancel_auth(life: Lifecycle, data: Data) -> dict[str, Any]:
@@ -336,6 +347,8 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
                             "active": a.active,
                             "auth_type": a.auth_type,
                             "scope": a.scope,
+                            "closed": a.closed,
+                            "publish_status": a.publish_status,
                         }
                         for a in sandbox.authorizations.values()
                         if a.corpid == corp.corpid
@@ -351,6 +364,7 @@ def snapshot(life: Lifecycle) -> dict[str, Any]:
                     "name": s.name,
                     "register_templates": list(s.register_templates),
                     "tickets_pushed": sandbox.tickets_pushed[s.suite_id],
+                    "customized": s.customized,
                 }
                 for s in sandbox.config.suites
             ],

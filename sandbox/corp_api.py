@@ -34,6 +34,30 @@ def agent_get_admin_list(call: Call) -> dict[str, Any]:
     return admins(call, call.suite_id, call.corp())
 
 
+def agent_get(call: Call) -> dict[str, Any]:
+    authorization = call.authorization()
+    if call.query.get("agentid") != str(authorization.agentid):
+        raise ApiError(40056, "invalid agentid")
+    suite = call.sandbox.config.suite(authorization.suite_id)
+    answer: dict[str, Any] = {
+        "agentid": authorization.agentid,
+        "name": suite.name if suite else authorization.suite_id,
+        "square_logo_url": "",
+        "description": "",
+        "allow_userinfos": {"user": []},
+        "allow_partys": {"partyid": [1]},
+        "allow_tags": {"tagid": []},
+        "close": int(authorization.closed),
+        "redirect_domain": "",
+        "report_location_flag": 0,
+        "isreportenter": 0,
+        "home_url": "",
+    }
+    if suite is not None and suite.customized:
+        answer["customized_publish_status"] = authorization.publish_status
+    return answer
+
+
 def get_permissions(call: Call) -> dict[str, Any]:
     call.authorization()
     return {"app_permissions": ["contact:base:base", "contact:sensitive:avatar"]}

@@ -19,6 +19,7 @@ from sandbox.config import SandboxConfig
 from sandbox.editions import EditionBook
 from sandbox.errors import ApiError
 from sandbox.licensing import LicenseBook
+from sandbox.media import Media
 from sandbox.world import Corp, Member, build_corp, demo_corps, open_userid
 
 TICKET_VALIDITY = 1800
@@ -70,6 +71,8 @@ class Authorization:
     user_limit: int = 200
     edition_expires: float = 0.0
     scope: dict[str, list[Any]] | None = None  # the visible range set with agent/set_scope
+    closed: bool = False  # the corp's admin disabled the app
+    publish_status: int = 1  # a 代开发 app: 0 not created, 1 in development, 2 online, 3 draft
 
 
 @dataclass
@@ -129,6 +132,8 @@ class Sandbox:
     licenses: LicenseBook = field(default_factory=LicenseBook)
     editions: EditionBook = field(default_factory=EditionBook)
     openid_migrations: dict[str, set[int]] = field(default_factory=dict)  # corpid → types done
+    media: dict[str, Media] = field(default_factory=dict)  # media_id → an upload
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # jobid → a batch job's result
     flash: str = ""  # the control page's one-time message, kept here so no URL carries it
     public_url: str = ""  # where the browser reaches the sandbox (links it hands out)
 

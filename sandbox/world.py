@@ -86,6 +86,11 @@ class Member:
         }
 
 
+def unionid(name: str) -> str:
+    """A WeChat user's unionid (the same across the mini-programs and accounts of one owner)."""
+    return opaque_id("o", "unionid", name, length=27)
+
+
 @dataclass
 class Corp:
     name: str
@@ -101,6 +106,7 @@ class Corp:
     # admin, 3 external admin, 4 分级管理员, 5 member. The creator is admin_userid.
     admin_levels: dict[str, int] = field(default_factory=dict)
     contacts_locked: bool = False  # a registered corp's contacts, until the migration ends
+    customers: dict[str, str] = field(default_factory=dict)  # 客户: unionid → WeChat name
 
     def usertype(self, userid: str) -> int:
         return 1 if userid == self.admin_userid else self.admin_levels.get(userid, 5)
@@ -133,6 +139,7 @@ _DEMO_CORPS = [
             ("lina", "李娜", 2, [2], "产品经理"),
             ("liuyang", "刘洋", 1, [3], "市场专员"),
         ],
+        ["林晓", "何平"],
     ),
     (
         "青山教育",
@@ -144,6 +151,7 @@ _DEMO_CORPS = [
             ("yanglei", "杨磊", 1, [2], "教师"),
             ("zhaomin", "赵敏", 2, [3], "行政主管"),
         ],
+        ["林晓", "孔亮"],
     ),
     (
         "海川物流",
@@ -156,6 +164,7 @@ _DEMO_CORPS = [
             ("wujie", "吴杰", 1, [2], "司机"),
             ("xuting", "徐婷", 2, [3], "会计"),
         ],
+        ["苏宁"],
     ),
 ]
 
@@ -167,6 +176,7 @@ def build_corp(
     industry: str,
     department_names: list[str],
     members: list[tuple[str, str, int, list[int], str]],
+    customer_names: list[str] | None = None,
 ) -> Corp:
     """A corp whose root department is 1, sub-departments 2.., first member its admin."""
     plain = plain_corpid(full_name)
@@ -177,6 +187,7 @@ def build_corp(
         corpid=open_corpid(provider_corpid, plain),
         admin_userid=members[0][0],
         industry=industry,
+        customers={unionid(name): name for name in customer_names or ()},
     )
     corp.departments[1] = Department(1, name, 0, 1)
     for offset, dept_name in enumerate(department_names, start=2):

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from corps.contacts import contacts_replace, corp_admins_set
 from corps.models import AuthorizedCorp, RegisterCode, Suite
 from corps.services import corp_auth_info_update, corp_authorize, corp_cancel, register_code_link
+from tokens.kinds import kind_of
 from tokens.leases import LEASE_SECONDS, lease_claim, lease_kept, lease_release
 from tokens.models import AuthCodeExchange, Credential
 from tokens.services import (
     CredentialBusyError,
+    CredentialError,
     corp_api,
     corp_credentials_drop,
     credential_refresh,
@@ -146,6 +148,7 @@ def _corp_build(exchange: AuthCodeExchange) -> AuthorizedCorp:
         exchange.answer = ""  # the permanent code now lives on the corp only
         exchange.save(update_fields=["corp", "status", "answer"])
         transaction.on_commit(lambda: _sync_later(corp), robust=True)
+        transaction.on_commit(lambda: corp_app_state_refresh(corp=corp), robust=True)
     log.info(
         "corp installed" if created else "corp re-installed",
         extra={"suite_id": suite.suite_id, "corpid": corp.corpid},
@@ -253,7 +256,23 @@ def corp_auth_refresh(*, corp: AuthorizedCorp) -> AuthorizedCorp:
     authorization = suite_api(corp.suite).get_auth_info(
         auth_corpid=corp.corpid, permanent_code=corp.permanent_code
     )
-    return corp_auth_info_update(corp=corp, authorization=authorization)
+    corp = corp_auth_info_update(corp=corp, authorization=authorization)
+    return corp_app_state_refresh(corp=corp)
+
+
+def corp_app_state_refresh(*, corp: AuthorizedCorp) -> AuthorizedCorp:
+    """Read the app's state in the corp where it has one (a 代开发 app: published, disabled).
+    WeCom failing to answer keeps the last state known, and says so in the log."""
+    try:
+        state = kind_of(corp.suite).app_state(corp)
+    except (WeComError, CredentialError) as error:
+        log.warning("app state not read", extra={"corpid": corp.corpid, "error": str(error)})
+        return corp
+    if state is not None:
+        corp.app_closed = state.closed
+        corp.publish_status = None if state.publish_status is None else int(state.publish_status)
+        corp.save(update_fields=["app_closed", "publish_status", "updated_at"])
+    return corp
 
 
 def corp_revoke(*, corp: AuthorizedCorp) -> AuthorizedCorp:

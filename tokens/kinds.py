@@ -5,7 +5,8 @@ members sign in with the suite token (getuserinfo3rd); its OAuth appid is the su
 app's corp token comes from gettoken with the permanent code as the corp secret, and its members
 sign in with that corp token (auth/getuserinfo, auth/getuserdetail); its OAuth appid is the
 customer's corpid with the app's agentid, so a sign-in must name the corp. Everything else —
-tickets, install, cancel, secrets reset, JS-SDK, contacts — is the same for both.
+tickets, install, cancel, secrets reset, JS-SDK, contacts — is the same for both. Only a 代开发
+app has a state in the corp worth reading (published or not, disabled or not: agent/get).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 from corps.models import AuthorizedCorp, Member, Suite
 from tokens import services
 from tokens.client import wecom_client
+from wecom.client.agent_models import AgentInfo
 from wecom.client.models import Credential, UserDetail, UserIdentity
 
 
@@ -29,6 +31,8 @@ class TenantKind(Protocol):
     def identify(self, suite: Suite, corp: AuthorizedCorp | None, code: str) -> UserIdentity: ...
 
     def detail(self, suite: Suite, corp: AuthorizedCorp | None, user_ticket: str) -> UserDetail: ...
+
+    def app_state(self, corp: AuthorizedCorp) -> AgentInfo | None: ...
 
 
 class ThirdParty:
@@ -47,6 +51,9 @@ class ThirdParty:
 
     def detail(self, suite: Suite, corp: AuthorizedCorp | None, user_ticket: str) -> UserDetail:
         return services.suite_api(suite).getuserdetail3rd(user_ticket=user_ticket)
+
+    def app_state(self, corp: AuthorizedCorp) -> AgentInfo | None:
+        return None  # the provider publishes a third-party app once, for every corp
 
 
 class Customized:
@@ -73,6 +80,12 @@ class Customized:
     def detail(self, suite: Suite, corp: AuthorizedCorp | None, user_ticket: str) -> UserDetail:
         assert corp is not None, "a 代开发 sign-in names its corp"
         return services.corp_api(corp).auth_getuserdetail(user_ticket=user_ticket)
+
+    def app_state(self, corp: AuthorizedCorp) -> AgentInfo | None:
+        """Each corp's 代开发 app is configured, reviewed and published on its own."""
+        if corp.agentid is None:
+            return None
+        return services.corp_api(corp).agent_get(agentid=corp.agentid)
 
 
 KINDS: dict[str, TenantKind] = {

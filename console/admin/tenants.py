@@ -261,6 +261,8 @@ class AuthorizedCorpAdmin(ConsoleAdmin):
             {
                 "fields": (
                     "agentid",
+                    "publish_status",
+                    "app_closed",
                     "auth_mode",
                     "auth_scope",
                     "auth_info",

@@ -116,3 +116,34 @@ def test_the_console_makes_an_authorization_link_that_installs_the_template(both
     assert done.status_code == 200
     corp = AuthorizedCorp.objects.get(suite=template, corpid=corpid)
     assert corp.is_active and corp.install_state == page.context["state"]
+
+
+def test_the_corp_page_shows_the_template_apps_publish_state_as_wecom_reports_it(
+    both, admin_client
+):
+    corp = install_template(both)
+    corp.refresh_from_db()
+    assert corp.publish_status == AuthorizedCorp.PublishStatus.IN_DEVELOPMENT
+    pushed = both.wecom.action(
+        "change_auth", suite_id=TEMPLATE.suite_id, corpid=corp.corpid, publish_status=2
+    )
+    assert pushed["push"]["ok"], pushed
+    corp.refresh_from_db()
+    assert corp.publish_status == AuthorizedCorp.PublishStatus.ONLINE and not corp.app_closed
+    both.wecom.action("advance_clock", seconds=5)  # the same event in the same second is a retry
+    both.wecom.action("change_auth", suite_id=TEMPLATE.suite_id, corpid=corp.corpid, closed=1)
+    corp.refresh_from_db()
+    assert corp.app_closed
+    page = admin_client.get(f"/admin/corps/authorizedcorp/{corp.pk}/change/").content.decode()
+    assert '<div class="readonly">online</div>' in page
+
+
+def test_a_third_party_corp_has_no_publish_state_and_no_agent_get(both):
+    both.wecom.reset_logs()
+    corpid = both.wecom.corps[2]
+    assert both.wecom.action("create_auth", suite_id=both.wecom.suite.suite_id, corpid=corpid)[
+        "push"
+    ]["ok"]
+    corp = AuthorizedCorp.objects.get(suite__suite_id=both.wecom.suite.suite_id, corpid=corpid)
+    assert corp.publish_status is None
+    assert "agent/get" not in [c["endpoint"] for c in both.wecom.calls()]

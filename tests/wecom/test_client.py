@@ -1092,6 +1092,12 @@ def test_input_bounds_are_checked_before_calling(client, http):
         corp(client).userid_to_openuserid(userid_list=[str(i) for i in range(1001)])
     with pytest.raises(ValueError, match="at least one"):
         corp(client).send_text(agentid=1, content="x")
+    with pytest.raises(ValueError, match="1000 ids in external_userid_list"):
+        corp(client).get_new_external_userid(external_userid_list=["x"] * 1001, chat_id="wr1")
+    with pytest.raises(ValueError, match="output_file_name"):
+        provider(client).id_translate(auth_corpid="wp1", media_id_list=["m1", "m2"])
+    with pytest.raises(ValueError, match="1 to 20"):
+        provider(client).id_translate(auth_corpid="wp1", media_id_list=[])
     assert len(http.calls) == 0
 
 

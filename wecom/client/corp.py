@@ -3,16 +3,17 @@ contact-sync token of the register flow (§2.15–§2.16)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from wecom.client.id_models import ExternalUseridUpgrade
+from wecom.client.agent_models import AgentInfo
+from wecom.client.id_models import IdMapping, UnionidMatch
 from wecom.client.models import (
     Admin,
     Credential,
     Department,
+    Json,
     MessageResult,
-    OpenUserIds,
     ScopeResult,
     User,
     UserDetail,
@@ -20,7 +21,7 @@ from wecom.client.models import (
 )
 from wecom.client.scope import Scope, ignore
 
-MAX_USERIDS_PER_CONVERSION = 1000
+MAX_IDS_PER_CONVERSION = 1000
 
 
 def _ticket(data: dict[str, Any]) -> Credential:
@@ -34,6 +35,10 @@ class CorpAPI(Scope):
         body = {} if agentid is None else {"agentid": agentid}
         return self._call("POST", "agent/get_admin_list", Admin.list_from_json, json=body)
 
+    def agent_get(self, *, agentid: int) -> AgentInfo:
+        """The app in the corp: enabled or not and, for a 代开发 app, its publish status."""
+        return self._call("GET", "agent/get", AgentInfo.from_json, params={"agentid": str(agentid)})
+
     def get_permissions(self) -> tuple[str, ...]:
         return self._call(
             "POST",
@@ -42,27 +47,65 @@ class CorpAPI(Scope):
             json={},
         )
 
-    def userid_to_openuserid(self, *, userid_list: Sequence[str]) -> OpenUserIds:
-        if len(userid_list) > MAX_USERIDS_PER_CONVERSION:
-            raise ValueError(f"at most {MAX_USERIDS_PER_CONVERSION} userids per call")
-        return self._call(
-            "POST",
+    def userid_to_openuserid(self, *, userid_list: Sequence[str]) -> IdMapping:
+        return self._convert(
             "batch/userid_to_openuserid",
-            OpenUserIds.from_json,
-            json={"userid_list": list(userid_list)},
+            {"userid_list": userid_list},
+            IdMapping.reader("open_userid_list", "userid", "open_userid", "invalid_userid_list"),
         )
 
     def get_new_external_userid(
-        self, *, external_userid_list: Sequence[str]
-    ) -> ExternalUseridUpgrade:
-        """Corp-scoped external_userids → the provider's (the external_userid upgrade)."""
-        if len(external_userid_list) > MAX_USERIDS_PER_CONVERSION:
-            raise ValueError(f"at most {MAX_USERIDS_PER_CONVERSION} external_userids per call")
+        self, *, external_userid_list: Sequence[str], chat_id: str = ""
+    ) -> IdMapping:
+        """Corp-scoped external_userids → the provider's (the external_userid upgrade); with
+        ``chat_id``, members of that customer group who are not the corp's contacts."""
+        path = "externalcontact/get_new_external_userid"
+        body: dict[str, object] = {"external_userid_list": external_userid_list}
+        if chat_id:
+            path, body["chat_id"] = "externalcontact/groupchat/get_new_external_userid", chat_id
+        return self._convert(
+            path, body, IdMapping.reader("items", "external_userid", "new_external_userid")
+        )
+
+    def external_tagid_convert(self, *, external_tagid_list: Sequence[str]) -> IdMapping:
+        """Customer tag ids the corp knows → the provider's open_external_tagid."""
+        return self._convert(
+            "idconvert/external_tagid",
+            {"external_tagid_list": external_tagid_list},
+            IdMapping.reader(
+                "items", "external_tagid", "open_external_tagid", "invalid_external_tagid_list"
+            ),
+        )
+
+    def open_kfid_convert(self, *, open_kfid_list: Sequence[str]) -> IdMapping:
+        """微信客服 account ids the corp knows → the provider's."""
+        return self._convert(
+            "idconvert/open_kfid",
+            {"open_kfid_list": open_kfid_list},
+            IdMapping.reader("items", "open_kfid", "new_open_kfid", "invalid_open_kfid_list"),
+        )
+
+    def _convert(
+        self, path: str, body: dict[str, object], read: Callable[[Json], IdMapping]
+    ) -> IdMapping:
+        """A batch conversion: every list in ``body`` holds at most 1000 ids (WeCom's limit)."""
+        for name, ids in body.items():
+            if isinstance(ids, Sequence) and not isinstance(ids, str):
+                if len(ids) > MAX_IDS_PER_CONVERSION:
+                    raise ValueError(f"at most {MAX_IDS_PER_CONVERSION} ids in {name}")
+                body[name] = list(ids)
+        return self._call("POST", path, read, json=body)
+
+    def unionid_to_external_userid(
+        self, *, unionid: str, openid: str, subject_type: int = 0
+    ) -> UnionidMatch:
+        """A WeChat user (unionid + openid of the same mini-program or official account, owned
+        by the corp: subject_type 0, or by the provider: 1) → their external_userid."""
         return self._call(
             "POST",
-            "externalcontact/get_new_external_userid",
-            ExternalUseridUpgrade.from_json,
-            json={"external_userid_list": list(external_userid_list)},
+            "idconvert/unionid_to_external_userid",
+            UnionidMatch.from_json,
+            json={"unionid": unionid, "openid": openid, "subject_type": subject_type},
         )
 
     def get_openid_migration(self) -> dict[int, bool]:

@@ -386,22 +386,6 @@ class RegisterInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class OpenUserIds:
-    """batch/userid_to_openuserid: userid → open_userid, and the ids WeCom refused."""
-
-    mapping: Mapping[str, str]
-    invalid: tuple[str, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: Json) -> OpenUserIds:
-        pairs = data.get("open_userid_list") or ()
-        return cls(
-            mapping={str(p["userid"]): str(p["open_userid"]) for p in pairs},
-            invalid=_strs(data.get("invalid_userid_list")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class MessageResult:
     """message/send: a success may still list recipients it could not reach."""
 

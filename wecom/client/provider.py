@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wecom.client.id_models import ContactSearchPage
+from wecom.client.id_models import ContactQuery, ContactSearchPage, IdTranslateJob
 from wecom.client.license import LicenseAPI
 from wecom.client.models import Credential, CustomizedAuthUrl, LoginInfo, RegisterInfo
 from wecom.client.scope import Scope, ignore
+
+MAX_BATCH_QUERIES = 50
+MAX_TRANSLATED_FILES = 20
 
 
 class ProviderAPI(Scope):
@@ -94,6 +97,52 @@ class ProviderAPI(Scope):
         if cursor:
             body["cursor"] = cursor
         return self._call("POST", "service/contact/search", ContactSearchPage.from_json, json=body)
+
+    def contact_batchsearch(
+        self, *, auth_corpid: str, queries: Sequence[ContactQuery], agentid: int = 0
+    ) -> tuple[ContactSearchPage, ...]:
+        """Up to 50 searches in one call, answered in the order asked."""
+        if not 0 < len(queries) <= MAX_BATCH_QUERIES:
+            raise ValueError(f"1 to {MAX_BATCH_QUERIES} queries per call")
+        body = {
+            "auth_corpid": auth_corpid,
+            "agentid": agentid,
+            "query_request_list": [q.as_json() for q in queries],
+        }
+        return self._call(
+            "POST", "service/contact/batchsearch", ContactSearchPage.list_from_json, json=body
+        )
+
+    def media_upload(self, *, filename: str, content: bytes, media_type: str = "file") -> str:
+        """Upload a file for the provider's own calls (id_translate); its media_id lives 3 days."""
+        return self._call(
+            "POST",
+            "service/media/upload",
+            lambda d: str(d["media_id"]),
+            params={"type": media_type},
+            files={"media": (filename, content)},
+        )
+
+    def id_translate(
+        self, *, auth_corpid: str, media_id_list: Sequence[str], output_file_name: str = ""
+    ) -> str:
+        """Start translating the member and department ids in uploaded files into names a
+        signed-in member of the corp can read; returns the job id for ``batch_getresult``."""
+        if not 0 < len(media_id_list) <= MAX_TRANSLATED_FILES:
+            raise ValueError(f"1 to {MAX_TRANSLATED_FILES} files per job")
+        if len(media_id_list) > 1 and not output_file_name:
+            raise ValueError("output_file_name is required for more than one file")
+        body: dict[str, object] = {"auth_corpid": auth_corpid, "media_id_list": list(media_id_list)}
+        if output_file_name:
+            body["output_file_name"] = output_file_name
+        return self._call(
+            "POST", "service/contact/id_translate", lambda d: str(d["jobid"]), json=body
+        )
+
+    def batch_getresult(self, *, jobid: str) -> IdTranslateJob:
+        return self._call(
+            "GET", "service/batch/getresult", IdTranslateJob.from_json, params={"jobid": jobid}
+        )
 
     def get_customized_auth_url(
         self, *, templateid_list: Sequence[str], state: str = ""

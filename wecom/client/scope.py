@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from wecom.client.errors import TokenInvalidError, TransportError
-from wecom.client.transport import Transport
+from wecom.client.transport import Files, Transport
 
 T = TypeVar("T")
 
@@ -52,6 +52,7 @@ class Call:
     json: Mapping[str, Any] | None
     secrets: tuple[str, ...] = field(repr=False)
     spends_code: bool
+    files: Files | None = None
 
 
 class Scope:
@@ -78,12 +79,13 @@ class Scope:
         secrets: Iterable[str] = (),
         auth_param: str | None = None,
         spends_code: bool = False,
+        files: Files | None = None,
     ) -> T:
         """``spends_code``: see Transport.request. A rejected token spends nothing, so the call
         with a fresh token is safe either way."""
         name = auth_param or self.auth_param
         token = self._tokens.get()
-        call = Call(method, path, params, json, tuple(secrets), spends_code)
+        call = Call(method, path, params, json, tuple(secrets), spends_code, files)
         try:
             data = self._request(call, name, token)
         except TokenInvalidError:
@@ -102,6 +104,7 @@ class Scope:
             json=call.json,
             secrets=(token, *call.secrets),
             spends_code=call.spends_code,
+            files=call.files,
         )
 
 

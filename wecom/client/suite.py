@@ -100,6 +100,24 @@ class SuiteAPI(Scope):
             auth_param="access_token" if legacy else None,
         )
 
+    def unionid_to_external_userid_3rd(
+        self, *, unionid: str, openid: str, corpid: str = ""
+    ) -> dict[str, str]:
+        """A WeChat user → their external_userid in each authorized corp that has them as a
+        customer (corpid → external_userid); ``corpid`` narrows the answer to one corp."""
+        body = {"unionid": unionid, "openid": openid}
+        if corpid:
+            body["corpid"] = corpid
+        return self._call(
+            "POST",
+            "service/externalcontact/unionid_to_external_userid_3rd",
+            lambda d: {
+                str(i["corpid"]): str(i["external_userid"])
+                for i in d.get("external_userid_info") or ()
+            },
+            json=body,
+        )
+
     # --- paid editions (应用版本付费) -------------------------------------------------------
 
     def get_order(self, *, order_id: str) -> AppOrder:

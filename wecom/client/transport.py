@@ -22,6 +22,7 @@ from wecom.client.errors import TransportError, WeComError, error_for
 
 log = logging.getLogger("wecom.client")
 
+Files = Mapping[str, tuple[str, bytes]]  # multipart form field → (file name, content)
 DEFAULT_TIMEOUT = (3.05, 10.0)  # (connect, read) seconds
 
 
@@ -84,6 +85,7 @@ class Transport:
         json: Mapping[str, Any] | None = None,
         secrets: Iterable[str] = (),
         spends_code: bool = False,
+        files: Files | None = None,
     ) -> dict[str, Any]:
         """Call ``path`` (relative to /cgi-bin/) and return the JSON body of a success.
 
@@ -94,7 +96,7 @@ class Transport:
         secret_values = tuple(s for s in secrets if s)
         for attempt in range(self.max_retries + 1):
             try:
-                return self._once(method, path, params, json, secret_values, attempt)
+                return self._once(method, path, params, json, files, secret_values, attempt)
             except WeComError as exc:
                 spent = spends_code and getattr(exc, "reached", True)
                 if not exc.retryable or spent or attempt == self.max_retries:
@@ -113,13 +115,19 @@ class Transport:
         path: str,
         params: Mapping[str, str] | None,
         json: Mapping[str, Any] | None,
+        files: Files | None,
         secrets: tuple[str, ...],
         attempt: int,
     ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             response = self.session.request(
-                method, self.base_url + path, params=params, json=json, timeout=self.timeout
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                files=files,
+                timeout=self.timeout,
             )
         except requests.RequestException as exc:
             # The exception text embeds the URL and its token: keep only the type.
