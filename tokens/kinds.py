@@ -23,6 +23,7 @@ from wecom.client.models import Credential, UserDetail, UserIdentity
 
 class TenantKind(Protocol):
     needs_corp: bool  # does a sign-in have to name the corp?
+    sells_editions: bool  # are its editions bought through WeCom (收银台 orders)?
 
     def corp_token(self, corp: AuthorizedCorp) -> Credential: ...
 
@@ -37,6 +38,7 @@ class TenantKind(Protocol):
 
 class ThirdParty:
     needs_corp = False
+    sells_editions = True
 
     def corp_token(self, corp: AuthorizedCorp) -> Credential:
         return services.suite_api(corp.suite).get_corp_token(
@@ -58,6 +60,7 @@ class ThirdParty:
 
 class Customized:
     needs_corp = True
+    sells_editions = False  # priced by contract between the provider and the corp
 
     def corp_token(self, corp: AuthorizedCorp) -> Credential:
         return wecom_client().tokens.gettoken(corpid=corp.corpid, corpsecret=corp.permanent_code)

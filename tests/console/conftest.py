@@ -22,9 +22,9 @@ def operation(portal):
 def secrets_of(portal) -> list[str]:
     """Every secret value the database holds for this operation."""
     provider = Provider.objects.get()
-    suite = Suite.objects.get()
-    values = [provider.secret, provider.token, provider.encoding_aes_key, suite.secret, suite.token,
-              suite.encoding_aes_key, suite.suite_ticket]  # fmt: skip
+    values = [provider.secret, provider.token, provider.encoding_aes_key]
+    for suite in Suite.objects.all():  # the demo's app and its 代开发 template
+        values += [suite.secret, suite.token, suite.encoding_aes_key, suite.suite_ticket]
     values += [c.permanent_code for c in AuthorizedCorp.objects.all() if c.permanent_code]
     values += [c.value for c in Credential.objects.all()]
     return [v for v in values if v]

@@ -82,7 +82,7 @@ def test_nobody_but_staff_gets_in(operation, client, who):
     for url in (
         "/admin/",
         admin_url(AuthorizedCorp),
-        admin_url(Suite, "change", Suite.objects.get().pk),
+        admin_url(Suite, "change", Suite.objects.get(kind=Suite.Kind.THIRDPARTY).pk),
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"], url
@@ -96,7 +96,7 @@ def page_queries(admin_client, url):
 
 def many_rows() -> None:
     """Thirty more rows of every model the console lists, each linked like real ones."""
-    suite = Suite.objects.get()
+    suite = Suite.objects.get(kind=Suite.Kind.THIRDPARTY)
     provider = suite.provider
     now = timezone.now()
     n = range(30)
@@ -261,7 +261,7 @@ class TestSecretsAreWriteOnly:
     def test_a_blank_secret_keeps_the_stored_one_and_a_new_one_replaces_it(
         self, operation, admin_client
     ):
-        suite = Suite.objects.get()
+        suite = Suite.objects.get(kind=Suite.Kind.THIRDPARTY)
         old_secret = suite.secret
         form = {"provider": suite.provider_id, "suite_id": suite.suite_id, "name": "新名字",
                 "kind": "thirdparty", "install_mode": "formal", "secret": "", "token": "",

@@ -5,12 +5,20 @@ console. Screenshots in var/artifacts/ (docs/screenshots/ with UPDATE_SCREENSHOT
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from corps.models import AuthorizedCorp
+from billing.models import AppOrder
+from corps.models import AuthorizedCorp, Suite
 from licenses.models import LicenseOrder
 from tests.conftest import save
 from tests.e2e.conftest import choose
+
+
+def sign_in_staff(chrome, product, live_server) -> None:
+    """The provider QR login as 孙悦, an admin of the demo provider."""
+    chrome.get(f"{live_server.url}/oauth/provider-login/")
+    choose(chrome, f"{product.provider.corpid}|sunyue", "scan", f"{live_server.url}/admin/")
 
 
 def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome):
@@ -30,8 +38,7 @@ def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome)
     assert "陈静" in chrome.find_element(By.ID, "title").text
     save(chrome, "walkthrough-3-signed-in")
 
-    chrome.get(f"{live_server.url}/oauth/provider-login/")
-    choose(chrome, f"{product.provider.corpid}|sunyue", "scan", f"{live_server.url}/admin/")
+    sign_in_staff(chrome, product, live_server)
     chrome.find_element(By.LINK_TEXT, "授权企业").click()
     chrome.find_element(By.LINK_TEXT, "青山教育").click()
     events = chrome.find_element(By.ID, "events-group").text
@@ -55,3 +62,54 @@ def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome)
     chrome.get(f"{live_server.url}/admin/licenses/activecode/")
     assert len(chrome.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")) == 10
     save(chrome, "walkthrough-6-licence-codes")
+
+
+def test_an_edition_bought_and_paid_in_wecom_shows_on_the_corp_page(product, live_server, chrome):
+    corp = product.install(0)
+    chrome.get(product.wecom.url)
+    order_form = chrome.find_element(By.ID, f"app-order-{product.suite.suite_id}")
+    Select(order_form.find_element(By.NAME, "edition_id")).select_by_value("SANDBOX-PRO")
+    order_form.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(chrome, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#app-orders button")
+    )
+    chrome.find_element(By.CSS_SELECTOR, "#app-orders button").click()  # pay
+    WebDriverWait(chrome, 20).until(
+        lambda d: AppOrder.objects.filter(status=AppOrder.Status.PAID).exists()
+    )
+    corp.refresh_from_db()
+    assert corp.edition_name == "专业版"
+    sign_in_staff(chrome, product, live_server)
+    chrome.get(f"{live_server.url}/admin/corps/authorizedcorp/{corp.pk}/change/")
+    edition = chrome.find_element(By.CSS_SELECTOR, ".field-edition_name")
+    assert "专业版" in edition.text
+    chrome.execute_script("arguments[0].scrollIntoView({block: 'center'})", edition)
+    save(chrome, "walkthrough-7-paid-edition")
+
+
+def test_a_customized_template_is_authorized_from_the_console_and_its_member_signs_in(
+    product, live_server, chrome
+):
+    template = Suite.objects.get(kind=Suite.Kind.CUSTOMIZED)
+    assert product.wecom.push_ticket(template.suite_id)["pushes"][template.suite_id]["ok"]
+    corpid = product.wecom.corps[0]  # 星辰科技
+    sign_in_staff(chrome, product, live_server)
+    chrome.get(f"{live_server.url}/admin/corps/suite/")
+    chrome.find_element(
+        By.CSS_SELECTOR, f'input[name="_selected_action"][value="{template.pk}"]'
+    ).click()
+    Select(chrome.find_element(By.NAME, "action")).select_by_value("customized_auth_link")
+    chrome.find_element(By.NAME, "index").click()
+    link = chrome.find_element(By.ID, "customized-link").get_attribute("href")
+    save(chrome, "walkthrough-8-customized-link")
+
+    chrome.get(link)
+    chrome.find_element(By.CSS_SELECTOR, f'input[value="{corpid}"]').click()
+    chrome.find_element(By.ID, "approve").click()
+    WebDriverWait(chrome, 20).until(
+        lambda d: AuthorizedCorp.objects.filter(suite=template, corpid=corpid).exists()
+    )
+    chrome.get(f"{live_server.url}/oauth/login/{template.suite_id}/?corpid={corpid}")
+    choose(chrome, f"{corpid}|lina", "sign-in", f"{live_server.url}/oauth/me/")
+    assert "李娜" in chrome.find_element(By.ID, "title").text
+    save(chrome, "walkthrough-9-customized-signed-in")

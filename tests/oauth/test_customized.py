@@ -5,33 +5,24 @@ auth/getuserdetail, never the suite token's getuserinfo3rd."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp, Suite
-from sandbox.config import SuiteConfig, load_config
+from sandbox.config import load_config
 from tests.conftest import LivePortal
 from tokens.services import corp_api, corp_credentials_drop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TEMPLATE = SuiteConfig(
-    suite_id="dkdemotemplate0001",
-    name="isvportal 代开发演示",
-    secret="demo-template-secret-Z3kP9qL2",
-    token="DemoTemplateToken",
-    encoding_aes_key="TmplDem0KeyAbCdEfGhIjKlMnOpQrStUvWxYz012345",
-    kind="customized",
-)
+TEMPLATE = next(s for s in load_config().suites if s.customized)  # the demo's template
 
 
 @pytest.fixture
 def both(live_server, make_sandbox, settings):
-    """The portal with the demo's third-party suite and a 代开发 template, tickets pushed."""
-    suites = (*load_config().suites, TEMPLATE)
-    wecom = make_sandbox(portal=live_server.url, suites=tuple(replace(s) for s in suites))
+    """The portal with the demo's third-party suite and its 代开发 template, tickets pushed."""
+    suites = load_config().suites
+    wecom = make_sandbox(portal=live_server.url)
     settings.WECOM_API_BASE = settings.WECOM_OAUTH_BASE = wecom.url
     settings.PUBLIC_BASE_URL = live_server.url
     live = LivePortal(wecom, live_server.url)
