@@ -12,7 +12,8 @@ from billing.models import AppOrder
 from billing.services import trial_prolong
 from billing.signals import edition_changed
 from billing.tasks import sync_app_orders
-from corps.models import Suite
+from callbacks.models import CallbackEvent
+from corps.models import AuthorizedCorp, Suite
 from tokens.refusals import Refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,3 +115,18 @@ def test_a_suite_without_a_ticket_does_not_stop_the_daily_task(portal):
     assert sync_app_orders() == 1
     assert AppOrder.objects.filter(order_id=placed["order_id"]).exists()
     assert len(portal.wecom.calls("service/get_order_list")) == 1  # the demo app's only
+
+
+def test_an_order_event_for_an_order_and_corp_wecom_does_not_know_writes_nothing(portal):
+    """Acknowledged and stored (it is authentic), then refused with WeCom's reason on record:
+    no order row, no corp touched."""
+    params, body = portal.seal(
+        {"SuiteId": portal.suite.suite_id, "InfoType": "open_order", "TimeStamp": 1,
+         "PaidCorpId": "wpnosuchcorp", "OrderId": "T00000NOSUCHORDER"},
+        receive_id=portal.suite.suite_id,
+    )  # fmt: skip
+    response = portal.post(f"/callbacks/suite/{portal.suite.suite_id}/", params, body)
+    assert (response.status_code, response.text) == (200, "success")
+    record = CallbackEvent.objects.get(kind="open_order")
+    assert record.status == "failed" and record.last_error
+    assert not AppOrder.objects.exists() and not AuthorizedCorp.objects.exists()

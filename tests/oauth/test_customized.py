@@ -138,3 +138,17 @@ def test_a_third_party_corp_has_no_publish_state_and_no_agent_get(both):
     corp = AuthorizedCorp.objects.get(suite__suite_id=both.wecom.suite.suite_id, corpid=corpid)
     assert corp.publish_status is None
     assert "agent/get" not in [c["endpoint"] for c in both.wecom.calls()]
+
+
+def test_no_authorization_link_is_asked_for_a_third_party_suite(both, admin_client):
+    suite = Suite.objects.get(suite_id=both.wecom.suite.suite_id)
+    both.wecom.reset_logs()
+    page = admin_client.post(
+        "/admin/corps/suite/",
+        {"action": "customized_auth_link", "_selected_action": [suite.pk]},
+        follow=True,
+    )
+    assert page.status_code == 200 and "link" not in (page.context or {})
+    shown = [str(m) for m in page.context["messages"]]
+    assert shown == ["Select 代开发 templates of one provider."]
+    assert both.wecom.calls("service/get_customized_auth_url") == []
