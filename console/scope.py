@@ -26,7 +26,14 @@ from licenses.models import (
     LicensePolicy,
     UnlicensedAttempt,
 )
-from oauth.models import ApiToken, AuditRecord, Role, ServiceKey, StaffMembership
+from oauth.models import (
+    ApiToken,
+    AuditRecord,
+    CredentialGrant,
+    Role,
+    ServiceKey,
+    StaffMembership,
+)
 from tokens.models import AuthCodeExchange, Credential
 
 M = TypeVar("M", bound=Model)
@@ -50,6 +57,7 @@ PATHS: dict[type[Model], tuple[tuple[str, str | None], ...]] = {
     AuthCodeExchange: (("suite__provider", "suite"),),
     StaffMembership: (("provider", None),),
     ServiceKey: (("provider", None),),
+    CredentialGrant: (("suite__provider", "suite"),),
     User: (("staff_membership__provider", None),),
     LicenseOrder: (("provider", None),),
     ActiveCode: (("provider", None),),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import api, id_api, license_api
+from console import api, credentials_api, id_api, license_api
 
 app_name = "staff-api"
 urlpatterns = [
@@ -25,4 +25,31 @@ urlpatterns = [
     ),
     path("corps/<str:corpid>/id-convert/", id_api.IdConvert.as_view(), name="id-convert"),
     path("license-orders/", license_api.LicenseOrders.as_view(), name="license-orders"),
+    *(
+        path(
+            f"corps/<str:ident>/{name}/",
+            credentials_api.CredentialView.as_view(kind=kind),
+            name=f"corp-{name}",
+        )
+        for name, kind in (
+            ("access-token", credentials_api.Kind.CORP),
+            ("jsapi-ticket", credentials_api.Kind.JSAPI),
+            ("agent-ticket", credentials_api.Kind.AGENT_CONFIG),
+        )
+    ),
+    path(
+        "corps/<str:ident>/access-token/invalidate/",
+        credentials_api.TokenInvalidate.as_view(kind=credentials_api.Kind.CORP),
+        name="corp-access-token-invalidate",
+    ),
+    path(
+        "suites/<str:ident>/access-token/",
+        credentials_api.CredentialView.as_view(kind=credentials_api.Kind.SUITE),
+        name="suite-access-token",
+    ),
+    path(
+        "suites/<str:ident>/access-token/invalidate/",
+        credentials_api.TokenInvalidate.as_view(kind=credentials_api.Kind.SUITE),
+        name="suite-access-token-invalidate",
+    ),
 ]

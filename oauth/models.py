@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from corps.models import AuthorizedCorp, Member, Provider, Suite
+from tokens.models import Credential
 
 
 class Role(models.TextChoices):
@@ -135,3 +136,35 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M %Z}"
+
+
+class CredentialGrant(models.Model):
+    """One credential handed to a service account by the central credential API, or one it
+    reported rejected by WeCom: who, which credential of which corp or suite, when."""
+
+    class Action(models.TextChoices):
+        ISSUED = "issued", _("issued")
+        INVALIDATED = "invalidated", _("reported rejected")
+
+    key = models.ForeignKey(
+        ServiceKey, verbose_name=_("service account"), on_delete=models.CASCADE,
+        related_name="grants",
+    )  # fmt: skip
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    kind = models.CharField(_("credential"), max_length=16, choices=Credential.Kind.choices)
+    suite = models.ForeignKey(
+        Suite, verbose_name=_("suite"), on_delete=models.CASCADE, related_name="+"
+    )
+    corp = models.ForeignKey(
+        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("credential grant")
+        verbose_name_plural = _("credential grants")
+        indexes = [models.Index(fields=["-at"], name="grant_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.kind} {self.corp or self.suite}"

@@ -21,7 +21,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -320,6 +320,27 @@ def credential_get(*, kind: str, owner: Owner) -> str:
         _remember(kind, owner, renewed)
         return renewed.value
     return credential_refresh(kind=kind, owner=owner)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A credential handed to another service: its value, and until when to use it (WeCom's
+    expiry less the margin this service keeps for itself)."""
+
+    value: str = field(repr=False)
+    usable_until: datetime
+
+
+def credential_issue(*, kind: str, owner: Owner) -> Issued:
+    """``credential_get`` for a caller outside this process (the central credential API)."""
+    value = credential_get(kind=kind, owner=owner)
+    cached = credential_cache.read(cache_name(kind, owner))
+    if cached is not None and cached.value == value:
+        return Issued(value, _to_datetime(cached.usable_until))
+    row = Credential.objects.get(key=credential_key(kind, owner))
+    times = Times.of(row)
+    until = times.usable_until if times is not None else time.time()
+    return Issued(value, _to_datetime(until))
 
 
 def _fresh_or_fetched(kind: str, owner: Owner, key: str, since: float | None) -> Credential | None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from console.admin.common import ConsoleAdmin, ReadOnlyAdmin, badge, confirmed_action
 from console.site import site
 from oauth.keys import service_key_issue, service_key_revoke
-from oauth.models import ServiceKey, StaffMembership
+from oauth.models import CredentialGrant, ServiceKey, StaffMembership
 from oauth.roles import USERTYPE_NAMES
 
 
@@ -108,3 +108,16 @@ class StaffMembershipAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("WeCom admin level"), ordering="usertype")
     def admin_level(self, membership: StaffMembership) -> str:
         return str(USERTYPE_NAMES.get(membership.usertype, membership.usertype))
+
+
+@admin.register(CredentialGrant, site=site)
+class CredentialGrantAdmin(ReadOnlyAdmin):
+    """Which service account was handed which credential (or reported one rejected), when."""
+
+    list_display = ("at", "key", "action", "kind", "corp", "suite")
+    list_filter = ("action", "kind", "key")
+    list_select_related = ("key", "corp", "suite")
+    search_fields = ("=corp__corpid", "corp__corp_name", "key__name")
+    date_hierarchy = "at"
+    ordering = ("-at",)
+    show_full_result_count = False

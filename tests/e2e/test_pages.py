@@ -111,8 +111,14 @@ def console_rows(product) -> None:
         provider=product.provider, template_id="tpldemo001", expires_in=600,
         code=provider_api(product.provider).get_register_code(template_id="tpldemo001").value,
     )  # fmt: skip
-    service_key_create(name="crm", provider=product.provider)
+    key, _row = service_key_create(name="crm", provider=product.provider)
     member = Member.objects.order_by("pk").first()
+    handed = product.http.get(  # a credential grant, through the central credential API
+        f"{product.url}/api/v1/corps/{member.corp.corpid}/access-token/",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+    assert handed.status_code == 200, handed.text
     api_token_issue(member=member)
     order = order_create(
         corp=member.corp, buyer_userid="sunyue", base_count=2, interop_count=0, months=1
