@@ -16,6 +16,7 @@ from callbacks.dispatch import dispatcher
 from callbacks.handlers import HANDLERS
 from callbacks.models import CallbackEvent
 from callbacks.receive import CallbackURL, Received
+from callbacks.signals import event_processed
 from corps.models import AuthorizedCorp
 from wecom.events import parse_event
 
@@ -111,6 +112,7 @@ def event_process(*, event_id: int) -> bool:
     try:
         event = parse_event(record.xml)
         HANDLERS[type(event)](record, event)
+        event_processed.send(sender=CallbackEvent, event=event, record=record)
     except Exception as exc:
         _finish(
             event_id,

@@ -21,3 +21,8 @@ exception makes the event fail and be retried, so receivers should be idempotent
 from django.dispatch import Signal
 
 app_event = Signal()
+
+# Every event once its handler has run (whatever its type), with the parsed ``event`` and the
+# stored ``record``: the webhooks publish it. Same rules as app_event: inside the worker, before
+# the event is marked processed; a receiver's exception makes the event fail and be retried.
+event_processed = Signal()

@@ -16,6 +16,7 @@ from corps.models import AuthorizedCorp
 from corps.selectors import suites_with_stale_tickets
 from licenses.models import ActiveCode, CorpLicense, UnlicensedAttempt
 from tokens.models import AuthCodeExchange, Credential
+from webhooks.models import Endpoint
 
 DAYS = 30
 
@@ -96,6 +97,11 @@ def dashboard(scope: Scope) -> dict[str, Any]:
         ),
         "events_chart": _daily(_per_day(events, "received_at", since), today),
         "licences": licences(scope, now),
+        "webhooks_disabled": list(
+            scope.narrow(
+                Endpoint.objects.filter(enabled=False).exclude(disabled_reason="")
+            ).order_by("pk")[:10]
+        ),
         "edition_trials_ending": list(
             scope.narrow(
                 AuthorizedCorp.objects.filter(

@@ -6,6 +6,8 @@ from typing import Any
 
 from corps.models import Provider, Suite
 from corps.services import provider_upsert, suite_upsert
+from webhooks.models import Endpoint
+from webhooks.services import endpoint_create
 
 DEMO_PROVIDER_NAME = "演示服务商"
 
@@ -33,3 +35,15 @@ def seed_sandbox_tenants(config: Any) -> tuple[Provider, list[Suite]]:
         for suite in config.suites
     ]
     return stored_provider, stored_suites
+
+
+def demo_webhook(provider: Provider, inbox_url: str) -> str:
+    """The demo's webhook endpoint, the sandbox's inbox (on loopback, so marked internal); its
+    secret, for the sandbox to verify with. Run again, the endpoint and its secret stay."""
+    endpoint = Endpoint.objects.filter(provider=provider, url=inbox_url).first()
+    if endpoint is not None:
+        return endpoint.secret
+    _endpoint, secret = endpoint_create(
+        provider=provider, url=inbox_url, description="WeCom sandbox inbox", internal=True
+    )
+    return secret

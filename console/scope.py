@@ -35,6 +35,7 @@ from oauth.models import (
     StaffMembership,
 )
 from tokens.models import AuthCodeExchange, Credential
+from webhooks.models import Attempt, Delivery, Endpoint, Message
 
 M = TypeVar("M", bound=Model)
 
@@ -65,6 +66,10 @@ PATHS: dict[type[Model], tuple[tuple[str, str | None], ...]] = {
     UnlicensedAttempt: (("corp__suite__provider", "corp__suite"),),
     LicensePolicy: (("suite__provider", "suite"),),
     AppOrder: (("suite__provider", "suite"),),
+    Endpoint: (("provider", None),),
+    Message: (("provider", None),),
+    Delivery: (("endpoint__provider", None),),
+    Attempt: (("delivery__endpoint__provider", None),),
 }
 SHARED: frozenset[type[Model]] = frozenset({Group})  # the role groups, the same for everyone
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import api, credentials_api, id_api, license_api
+from console import api, credentials_api, id_api, license_api, webhooks_api
 
 app_name = "staff-api"
 urlpatterns = [
@@ -51,5 +51,12 @@ urlpatterns = [
         "suites/<str:ident>/access-token/invalidate/",
         credentials_api.TokenInvalidate.as_view(kind=credentials_api.Kind.SUITE),
         name="suite-access-token-invalidate",
+    ),
+    path("webhooks/", webhooks_api.EndpointList.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", webhooks_api.EndpointDetail.as_view(), name="webhook"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        webhooks_api.SecretRotate.as_view(),
+        name="webhook-rotate-secret",
     ),
 ]

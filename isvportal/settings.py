@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "callbacks",
     "licenses",
     "billing",
+    "webhooks",
     "oauth",
     "console",
     "drf_spectacular",
@@ -227,6 +228,9 @@ else:
         "control_folder": str(VAR_DIR / "celery" / "control"),  # broadcasts; default is the cwd
         "store_processed": False,
     }
+# Webhook deliveries wait on the ISV's receivers: their own queue, so callbacks never queue
+# behind them (a worker consumes both: -Q celery,webhooks).
+CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -252,6 +256,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "requeue-stalled-events": {
         "task": "callbacks.tasks.requeue_stalled_events",
         "schedule": 60.0,
+    },
+    # Webhook retries that came due, and tries lost with a broker or a worker.
+    "deliver-due-webhooks": {
+        "task": "webhooks.tasks.deliver_due_webhooks",
+        "schedule": 30.0,
     },
     # Orders, codes and trials as WeCom has them (events keep them current in between).
     "sync-licenses": {
@@ -286,6 +295,19 @@ CREDENTIAL_WAIT = env.float("CREDENTIAL_WAIT", default=15.0)
 
 # Upstream token calls per minute, well under WeCom's per-IP limit of 20,000 per API.
 TOKEN_REFRESH_PER_MINUTE = env.int("TOKEN_REFRESH_PER_MINUTE", default=1000)
+
+# Outbound webhooks: (connect, read) seconds per try; at most this many bytes of an answer are
+# read; the waits before each retry (seconds; ±20% jitter): 5 s … 10 h, about 37.6 h in all.
+WEBHOOK_TIMEOUT = (
+    env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.05),
+    env.float("WEBHOOK_READ_TIMEOUT", default=10.0),
+)
+WEBHOOK_RESPONSE_CAP = env.int("WEBHOOK_RESPONSE_CAP", default=65536)
+WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000, 36000]
+# An endpoint that accepts nothing for this long is disabled (the dashboard says so).
+WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+# After a secret rotation the old secret signs too, for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
 
 
 # --- auth, i18n, static ----------------------------------------------------------------------

@@ -27,12 +27,12 @@ USERTYPE_NAMES = {
 # Owners: everything about the provider's tenants, its suites and secrets, its staff accounts
 # (not the groups themselves, which every provider shares) and its service accounts; their own
 # provider, but not another one.
-OWNER_APPS = ("corps", "tokens", "callbacks", "licenses", "billing", "oauth")
+OWNER_APPS = ("corps", "tokens", "callbacks", "licenses", "billing", "webhooks", "oauth")
 OWNER_EXTRA = ("auth.view_user", "auth.change_user", "auth.view_group")
 OWNER_NOT = ("corps.add_provider", "corps.delete_provider")
 # Operators: the tenants and what acts on them (resync, refresh, replay, register codes, licence
 # sync and activation); no providers, no suite secrets, no users, groups, service accounts or key
-# rotation, no licence budgets or policies.
+# rotation, no licence budgets or policies; webhook endpoints and deliveries to look at only.
 OPERATOR_PERMISSIONS = (
     "corps.view_suite",
     "corps.view_authorizedcorp",
@@ -48,6 +48,10 @@ OPERATOR_PERMISSIONS = (
     "licenses.view_unlicensedattempt",
     "licenses.view_licensepolicy",
     "billing.view_apporder",
+    "webhooks.view_endpoint",
+    "webhooks.view_message",
+    "webhooks.view_delivery",
+    "webhooks.view_attempt",
 )
 
 

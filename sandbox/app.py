@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox import api, control, pages
+from sandbox import api, control, pages, webhook_inbox
 from sandbox.config import SandboxConfig
 from sandbox.engine import DropConnection, Sandbox
 from sandbox.lifecycle import Lifecycle, LifecycleError
@@ -33,15 +33,16 @@ URLS = Map(
         Rule("/sandbox/act/<name>", endpoint="control_action", methods=["POST"]),
         Rule("/sandbox/api/state", endpoint="state"),
         Rule("/sandbox/translated/<jobid>", endpoint="translated"),
+        Rule(webhook_inbox.PATH, endpoint="webhook_inbox", methods=BOTH),
         Rule("/sandbox/api/actions/<name>", endpoint="action", methods=["POST"]),
         Rule(
-            "/sandbox/api/<any(calls, pushes, messages):log>",
+            "/sandbox/api/<any(calls, pushes, messages, webhooks):log>",
             endpoint="log",
             methods=["GET", "DELETE"],
         ),
     ]
 )
-LOG_FILTERS = {"calls": "endpoint", "pushes": "event", "messages": "corpid"}
+LOG_FILTERS = {"calls": "endpoint", "pushes": "event", "messages": "corpid", "webhooks": "type"}
 
 
 def browser_language(request: Request) -> str | None:
@@ -80,6 +81,7 @@ class SandboxApp:
             ),
             "state": lambda request: json_response(control.snapshot(self.lifecycle)),
             "translated": self.translated,
+            "webhook_inbox": lambda request: webhook_inbox.receive(self.sandbox, request),
             "action": self.action,
             "log": self.log,
         }

@@ -15,6 +15,7 @@ from sandbox.engine import ApiError, Fault
 from sandbox.licensing import DAY, TRIAL_DAYS
 from sandbox.lifecycle import Lifecycle, LifecycleError
 from sandbox.pusher import Delivery
+from sandbox.webhook_inbox import PATH
 
 Data = Mapping[str, Any]
 Action = Callable[[Lifecycle, Data], dict[str, Any]]
@@ -269,9 +270,28 @@ def revoke_tokens(life: Lifecycle, data: Data) -> dict[str, Any]:
 
 def reset_logs(life: Lifecycle, data: Data) -> dict[str, Any]:
     with life.sandbox.lock:
-        for log in (life.sandbox.calls, life.sandbox.pushes, life.sandbox.messages):
+        for log in (life.sandbox.calls, life.sandbox.pushes, life.sandbox.messages,
+                    life.sandbox.webhooks):  # fmt: skip
             log.clear()
     return {}
+
+
+def webhook_inbox(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """The webhook endpoint's secret, which the inbox verifies messages with."""
+    secret = _text(data, "secret")
+    if not secret.startswith("whsec_"):
+        raise LifecycleError("secret must be the endpoint's whsec_… secret")
+    with life.sandbox.lock:
+        life.sandbox.inbox.secret = secret
+    return {"inbox": life.sandbox.public_url + PATH}
+
+
+def webhook_outage(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """Answer 503 to the next ``count`` webhook deliveries, as a receiver that is down."""
+    count = _int(data, "count", 3)
+    with life.sandbox.lock:
+        life.sandbox.inbox.outage = max(0, count)
+    return {"outage": count}
 
 
 ACTIONS: dict[str, Action] = {
@@ -303,6 +323,8 @@ ACTIONS: dict[str, Action] = {
     "advance_clock": advance_clock,
     "revoke_tokens": revoke_tokens,
     "reset_logs": reset_logs,
+    "webhook_inbox": webhook_inbox,
+    "webhook_outage": webhook_outage,
 }
 
 

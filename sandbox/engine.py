@@ -20,6 +20,7 @@ from sandbox.editions import EditionBook
 from sandbox.errors import ApiError
 from sandbox.licensing import LicenseBook
 from sandbox.media import Media
+from sandbox.webhook_inbox import Inbox
 from sandbox.world import Corp, Member, build_corp, demo_corps, open_userid
 
 TICKET_VALIDITY = 1800
@@ -129,6 +130,8 @@ class Sandbox:
     in_flight: Counter[str] = field(default_factory=Counter)  # endpoint → calls being answered
     pushes: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)  # what the inbox received
+    inbox: Inbox = field(default_factory=Inbox)
     licenses: LicenseBook = field(default_factory=LicenseBook)
     editions: EditionBook = field(default_factory=EditionBook)
     openid_migrations: dict[str, set[int]] = field(default_factory=dict)  # corpid → types done

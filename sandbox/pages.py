@@ -249,6 +249,8 @@ def control_page(life: Lifecycle, request: Request) -> Response:
     ]
     with life.sandbox.lock:
         pushes = list(reversed(life.sandbox.pushes[-20:]))
+        webhooks = list(reversed(life.sandbox.webhooks[-20:]))
+        inbox_ready = bool(life.sandbox.inbox.secret)
         calls = list(reversed(life.sandbox.calls[-20:]))
         message, life.sandbox.flash = life.sandbox.flash, ""
         orders = list(reversed(life.sandbox.licenses.orders.values()))[:20]
@@ -262,6 +264,8 @@ def control_page(life: Lifecycle, request: Request) -> Response:
         contact_changes=CONTACT_CHANGES,
         app_events=APP_EVENTS,
         pushes=pushes,
+        webhooks=webhooks,
+        inbox_ready=inbox_ready,
         calls=calls,
         orders=orders,
         app_orders=app_orders,

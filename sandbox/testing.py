@@ -79,6 +79,10 @@ class SandboxHandle:
     def messages(self) -> list[dict[str, Any]]:
         return self._log("messages")
 
+    def webhooks(self, type: str | None = None) -> list[dict[str, Any]]:
+        """What the webhook inbox received (verified or not), oldest first."""
+        return self._log("webhooks", type=type)
+
     def reset_logs(self) -> None:
         self.action("reset_logs")
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from corps.contacts import contacts_replace, corp_admins_set
 from corps.models import AuthorizedCorp, RegisterCode, Suite
 from corps.services import corp_auth_info_update, corp_authorize, corp_cancel, register_code_link
+from corps.signals import platform_event
 from tokens.kinds import kind_of
 from tokens.leases import LEASE_SECONDS, lease_claim, lease_kept, lease_release
 from tokens.models import AuthCodeExchange, Credential
@@ -149,6 +150,7 @@ def _corp_build(exchange: AuthCodeExchange) -> AuthorizedCorp:
         exchange.save(update_fields=["corp", "status", "answer"])
         transaction.on_commit(lambda: _sync_later(corp), robust=True)
         transaction.on_commit(lambda: corp_app_state_refresh(corp=corp), robust=True)
+        transaction.on_commit(lambda: _announce(corp, "corp.installed"), robust=True)
     log.info(
         "corp installed" if created else "corp re-installed",
         extra={"suite_id": suite.suite_id, "corpid": corp.corpid},
@@ -282,7 +284,27 @@ def corp_revoke(*, corp: AuthorizedCorp) -> AuthorizedCorp:
         corp = corp_cancel(corp=corp)
         dropped = corp_credentials_drop(corp=corp)
     log.info("corp cancelled", extra={"corpid": corp.corpid, "credentials_dropped": dropped})
+    _announce(corp, "corp.cancelled")
     return corp
+
+
+def _announce(corp: AuthorizedCorp, type: str) -> None:
+    """corp.installed / corp.cancelled, once per install or cancellation (keyed by its time)."""
+    at = (
+        corp.cancelled_at
+        if type == "corp.cancelled"
+        else (corp.reactivated_at or corp.installed_at)
+    )
+    platform_event.send(
+        sender=AuthorizedCorp,
+        type=type,
+        provider=corp.suite.provider,
+        suite=corp.suite,
+        corpid=corp.corpid,
+        data={"corp_name": corp.corp_name, "agentid": corp.agentid,
+              "edition_name": corp.edition_name, "at": at.isoformat() if at else None},
+        key=f"{type}:{corp.pk}:{at.isoformat() if at else ''}",
+    )  # fmt: skip
 
 
 def corp_permanent_code_reset(*, suite: Suite, auth_code: str) -> AuthorizedCorp:

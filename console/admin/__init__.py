@@ -9,4 +9,5 @@ from console.admin import (  # noqa: F401
     register_codes,
     tenants,
     users,
+    webhooks,
 )

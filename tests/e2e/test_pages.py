@@ -28,6 +28,7 @@ from tests.conftest import save
 from tests.e2e.catalogue import chinese_phrases, english_phrases
 from tests.e2e.conftest import choose
 from tokens.services import provider_api
+from webhooks.services import endpoint_create
 
 ZH, EN = "zh-CN,zh", "en-US,en"
 FOREIGN = {ZH: english_phrases(), EN: chinese_phrases()}
@@ -106,7 +107,12 @@ class Walk:
 
 
 def console_rows(product) -> None:
-    """At least one row of every model the console shows."""
+    """At least one row of every model the console shows (the webhook endpoint first, so the
+    events below become messages with deliveries and attempts)."""
+    _endpoint, secret = endpoint_create(
+        provider=product.provider, url=f"{product.wecom.url}/sandbox/webhooks/", internal=True
+    )
+    product.wecom.action("webhook_inbox", secret=secret)
     register_code_create(
         provider=product.provider, template_id="tpldemo001", expires_in=600,
         code=provider_api(product.provider).get_register_code(template_id="tpldemo001").value,

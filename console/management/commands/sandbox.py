@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import secrets
 import signal
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,8 +25,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from console.demo import seed_sandbox_tenants
+from console.demo import demo_webhook, seed_sandbox_tenants
+from corps.models import Provider
 from sandbox.config import DEMO_CONFIG, ConfigError, load_config
+from sandbox.webhook_inbox import PATH as INBOX_PATH
 
 DEMO_USER = "admin"
 
@@ -103,6 +106,8 @@ class Command(BaseCommand):
                 "isvportal",
                 "worker",
                 "-B",
+                "-Q",
+                "celery,webhooks",
                 "--concurrency",
                 "2",
                 "-l",
@@ -125,6 +130,7 @@ class Command(BaseCommand):
             )
             if not wait_for(f"{wecom}/sandbox/api/state", 30):
                 raise CommandError(_("The sandbox did not start on %(url)s.") % {"url": wecom})
+            self.connect_inbox(config, wecom)
             self.announce(portal, wecom, config.suites[0].suite_id, password)
             self.supervise(children)
         except KeyboardInterrupt:
@@ -141,6 +147,18 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         return password
+
+    def connect_inbox(self, config: Any, wecom: str) -> None:
+        """Point the demo's webhook endpoint at the sandbox's inbox and give it the secret."""
+        provider = Provider.objects.get(corpid=config.provider.corpid)
+        secret = demo_webhook(provider, f"{wecom}{INBOX_PATH}")
+        request = Request(  # noqa: S310 - our own local URL
+            f"{wecom}/sandbox/api/actions/webhook_inbox",
+            data=json.dumps({"secret": secret}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urlopen(request, timeout=10):  # noqa: S310 - our own local URL
+            pass
 
     def announce(self, portal: str, wecom: str, suite_id: str, password: str) -> None:
         lines = [

@@ -1,0 +1,22 @@
+"""Webhook delivery runs in its own Celery queue (``webhooks``), so a slow receiver never holds
+up callback processing or credential refresh."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from webhooks.services import deliver, due_deliveries, queue
+
+
+@shared_task(ignore_result=True)
+def deliver_webhook(delivery_id: int) -> bool:
+    return deliver(delivery_id)
+
+
+@shared_task(ignore_result=True)
+def deliver_due_webhooks() -> int:
+    """The retries that came due, first tries the broker lost, tries of workers that died."""
+    due = due_deliveries(timezone.now())
+    queue(due)
+    return len(due)
