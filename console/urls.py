@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import api, credentials_api, id_api, license_api, webhooks_api
+from console import api, credentials_api, id_api, license_api, relay_api, webhooks_api
 
 app_name = "staff-api"
 urlpatterns = [
@@ -52,6 +52,7 @@ urlpatterns = [
         credentials_api.TokenInvalidate.as_view(kind=credentials_api.Kind.SUITE),
         name="suite-access-token-invalidate",
     ),
+    path("corps/<str:ident>/wecom/<path:path>", relay_api.Relay.as_view(), name="relay"),
     path("webhooks/", webhooks_api.EndpointList.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", webhooks_api.EndpointDetail.as_view(), name="webhook"),
     path(

@@ -296,6 +296,9 @@ CREDENTIAL_WAIT = env.float("CREDENTIAL_WAIT", default=15.0)
 # Upstream token calls per minute, well under WeCom's per-IP limit of 20,000 per API.
 TOKEN_REFRESH_PER_MINUTE = env.int("TOKEN_REFRESH_PER_MINUTE", default=1000)
 
+# WeCom relay: calls of one API for one corp per minute (WeCom allows 10,000).
+RELAY_PER_CORP_API_PER_MINUTE = env.int("RELAY_PER_CORP_API_PER_MINUTE", default=10000)
+
 # Outbound webhooks: (connect, read) seconds per try; at most this many bytes of an answer are
 # read; the waits before each retry (seconds; ±20% jitter): 5 s … 10 h, about 37.6 h in all.
 WEBHOOK_TIMEOUT = (

@@ -41,6 +41,7 @@ def service_key_create(
     role: Role = Role.OPERATOR,
     suite_ids: Iterable[str] = (),
     expires_days: int | None = None,
+    relay_paths: Iterable[str] = (),
 ) -> tuple[str, ServiceKey]:
     """A new service account; its key is returned once and only its SHA-256 is kept."""
     name = name.strip()
@@ -54,7 +55,7 @@ def service_key_create(
             _("No suite %(suites)s under provider %(provider)s.")
             % {"suites": ", ".join(unknown), "provider": provider.corpid}
         )
-    row = ServiceKey(name=name, provider=provider, role=role)
+    row = ServiceKey(name=name, provider=provider, role=role, relay_paths=list(relay_paths))
     key = service_key_issue(row, expires_days=expires_days)
     try:
         with transaction.atomic():

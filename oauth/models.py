@@ -64,6 +64,15 @@ class ServiceKey(models.Model):
         verbose_name=_("suites"),
         help_text=_("Only these suites; none named means every suite of the provider."),
     )
+    relay_paths = models.JSONField(
+        _("relayed paths"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "qyapi paths it may call through the WeCom relay, * as a wildcard (user/*, "
+            "message/send); none: no relaying."
+        ),
+    )
     digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
     hint = models.CharField(_("key ends with"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -20,6 +20,14 @@ from oauth.roles import USERTYPE_NAMES
 
 
 class ServiceKeyForm(forms.ModelForm):
+    relay_paths_text = forms.CharField(
+        label=gettext_lazy("relayed paths"),
+        required=False,
+        help_text=gettext_lazy(
+            "Comma-separated qyapi paths it may call through the WeCom relay, * as a wildcard "
+            "(user/*, message/send); empty: no relaying."
+        ),
+    )
     expires_days = forms.IntegerField(
         label=gettext_lazy("expires in (days)"),
         min_value=1,
@@ -36,6 +44,8 @@ class ServiceKeyForm(forms.ModelForm):
         provider, suites = self.cleaned_data.get("provider"), self.cleaned_data.get("suites")
         if provider is not None and suites and any(s.provider_id != provider.pk for s in suites):
             self.add_error("suites", _("Choose suites of the chosen provider only."))
+        paths = self.cleaned_data.get("relay_paths_text", "")
+        self.instance.relay_paths = [p.strip() for p in paths.split(",") if p.strip()]
         return self.cleaned_data
 
 
@@ -67,9 +77,9 @@ class ServiceKeyAdmin(ConsoleAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
-            return ("name", "provider", "role", "suites", "expires_days")
-        return ("name", "provider", "role", "suites", "hint", "created_at", "expires_at",
-                "revoked_at", "last_used_at")  # fmt: skip
+            return ("name", "provider", "role", "suites", "relay_paths_text", "expires_days")
+        return ("name", "provider", "role", "suites", "relay_paths", "hint", "created_at",
+                "expires_at", "revoked_at", "last_used_at")  # fmt: skip
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return self.get_fields(request, obj) if obj is not None else ()

@@ -214,3 +214,8 @@ def error_for(errcode: int, errmsg: str, path: str) -> WeComAPIError:
     if 701000 <= errcode < 702000:
         return _license_error(errcode)(errcode, errmsg, path)
     return ERRCODES.get(errcode, WeComAPIError)(errcode, errmsg, path)
+
+
+def is_token_error(errcode: int) -> bool:
+    """WeCom rejected the token itself (wrong, expired, of the wrong kind): refresh, retry."""
+    return ERRCODES.get(errcode) is TokenInvalidError

@@ -23,6 +23,13 @@ class Command(BaseCommand):
         create.add_argument("--role", choices=Role.values, default=Role.OPERATOR)
         create.add_argument("--suites", default="", help=_("comma-separated suite ids"))
         create.add_argument("--expires", type=int, default=None, help=_("days until it expires"))
+        create.add_argument(
+            "--relay",
+            action="append",
+            default=[],
+            metavar="PATH",
+            help=_("a qyapi path it may call through the WeCom relay (* wildcards; repeatable)"),
+        )
         listing = actions.add_parser("list", help=_("every service account, never its key"))
         listing.add_argument("--json", action="store_true")
         revoke = actions.add_parser("revoke", help=_("the key stops working at once"))
@@ -44,6 +51,7 @@ class Command(BaseCommand):
             role=Role(options["role"]),
             suite_ids=[s.strip() for s in options["suites"].split(",") if s.strip()],
             expires_days=options["expires"],
+            relay_paths=options["relay"],
         )
         self.stdout.write(
             _("Created service account %(name)s. Its key, shown only now:") % {"name": row.name}

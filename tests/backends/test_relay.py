@@ -1,0 +1,109 @@
+"""The WeCom relay over HTTP against the sandbox: the corp's token injected and refreshed once
+when WeCom rejects it, WeCom's answer passed back unchanged, and every refusal made before
+anything is sent upstream."""
+
+from __future__ import annotations
+
+import pytest
+
+from oauth.keys import service_key_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def corp(portal):
+    return portal.install(0)
+
+
+@pytest.fixture
+def relay(portal, corp):
+    key, _row = service_key_create(
+        name="crm", provider=portal.provider, relay_paths=["user/*", "message/send"]
+    )
+
+    def call(path, method="GET", key=key, **kwargs):
+        return portal.http.request(
+            method, f"{portal.url}/api/v1/corps/{corp.corpid}/wecom/{path}", timeout=30,
+            headers={"Authorization": f"Bearer {key}"}, **kwargs,
+        )  # fmt: skip
+
+    return call
+
+
+def test_a_call_works_and_goes_on_working_after_wecom_revokes_the_token(portal, corp, relay):
+    first = relay("user/get?userid=lina")
+    assert first.status_code == 200 and first.json()["name"] == "李娜"
+    portal.wecom.action("revoke_tokens", corpid=corp.corpid)
+    portal.wecom.reset_logs()
+    again = relay("user/get?userid=lina")
+    assert again.status_code == 200 and again.json()["name"] == "李娜"
+    endpoints = [c["endpoint"] for c in portal.wecom.calls()]
+    assert endpoints == ["user/get", "service/get_corp_token", "user/get"]  # refreshed once
+
+
+def test_a_post_body_and_wecoms_refusal_pass_through_unchanged(portal, corp, relay):
+    body = {
+        "touser": "ghost",
+        "msgtype": "text",
+        "agentid": corp.agentid,
+        "text": {"content": "hi"},
+    }
+    answer = relay("message/send", "POST", json=body)
+    assert answer.status_code == 200
+    assert answer.json()["errcode"] == 81013  # WeCom's own answer: no valid recipient
+    assert "hint" in answer.json()["errmsg"]
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("department/list", "path_not_allowed"), ("service/get_corp_token", "path_not_allowed"),
+     ("gettoken", "path_not_allowed"), ("user/get.json", "invalid_path")],
+)  # fmt: skip
+def test_paths_outside_the_allow_list_are_refused_unsent(portal, relay, path, code):
+    portal.wecom.reset_logs()
+    answer = relay(path)
+    assert answer.json()["code"] == code and answer.status_code in (400, 403)
+    assert portal.wecom.calls() == []
+
+
+def test_even_a_wildcard_does_not_reach_suite_or_token_endpoints(portal, corp):
+    key, _row = service_key_create(name="all", provider=portal.provider, relay_paths=["*"])
+    portal.wecom.reset_logs()
+    answer = portal.http.get(
+        f"{portal.url}/api/v1/corps/{corp.corpid}/wecom/service/get_corp_token",
+        headers={"Authorization": f"Bearer {key}"}, timeout=30,
+    )  # fmt: skip
+    assert (answer.status_code, answer.json()["code"]) == (403, "path_not_allowed")
+    assert portal.wecom.calls() == []
+
+
+def test_an_oversized_body_is_refused_with_413_unsent(portal, relay):
+    portal.wecom.reset_logs()
+    answer = relay("message/send", "POST", data=b'{"x": "' + b"a" * (1024 * 1024) + b'"}')
+    assert (answer.status_code, answer.json()["code"]) == (413, "body_too_large")
+    assert portal.wecom.calls() == []
+
+
+def test_a_body_that_is_not_json_is_refused(portal, relay):
+    answer = relay("message/send", "POST", data=b"not json")
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid")
+
+
+def test_wecoms_per_corp_rate_limit_is_kept_here(portal, relay, settings):
+    settings.RELAY_PER_CORP_API_PER_MINUTE = 2
+    portal.wecom.reset_logs()
+    answers = [relay("user/get?userid=lina").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    assert len(portal.wecom.calls("user/get")) == 2
+
+
+def test_after_wecom_answers_45009_the_api_rests_for_the_minute(portal, relay):
+    portal.wecom.action("fault", endpoint="user/list", count=1, errcode=45009)
+    first = relay("user/list?department_id=1")
+    assert first.status_code == 200 and first.json()["errcode"] == 45009  # WeCom's answer
+    portal.wecom.reset_logs()
+    second = relay("user/list?department_id=1")
+    assert (second.status_code, second.json()["code"]) == (429, "rate_limited")
+    assert portal.wecom.calls() == []
+    assert relay("user/get?userid=lina").status_code == 200  # another API is not held back
