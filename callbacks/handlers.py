@@ -27,6 +27,7 @@ from tokens.authorization import (
 )
 from tokens.services import corp_api
 from wecom import events as ev
+from wecom.customer_events import CUSTOMER_CHANGES
 from wecom.platform_events import (
     PLATFORM_APP_EVENTS,
     PLATFORM_INFO_TYPES,
@@ -189,5 +190,6 @@ HANDLERS: dict[type[ev.Event], Handler] = {
         for table in (PLATFORM_INFO_TYPES, PLATFORM_SYSTEM_INFO_TYPES, PLATFORM_APP_EVENTS)
         for kind, _parser in table.values()
     },
+    **{kind: to_extension_point for kind, _parser in CUSTOMER_CHANGES.values()},  # 客户联系
     ev.UnknownEvent: to_extension_point,  # whatever WeCom adds: stored, acknowledged, heard
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sandbox import customers
 from sandbox.api import Call, get_register_code
 from sandbox.engine import ApiError, Fault
 from sandbox.licensing import DAY, TRIAL_DAYS
@@ -95,6 +96,19 @@ def change_contact(life: Lifecycle, data: Data) -> dict[str, Any]:
         details = {k: v for k, v in data.items() if k not in reserved and v not in ("", None)}
     delivery = life.change_contact(suite_id, corpid, _text(data, "change_type"), dict(details))
     return _pushed(delivery)
+
+
+def customer_change(life: Lifecycle, data: Data) -> dict[str, Any]:
+    """change_external_contact / _chat / _tag (``kind``) with its ``change_type``; optional
+    userid, unionid (a customer of the corp), chat_id, id, members, state…"""
+    suite_id, corpid = _suite_corp(data)
+    if data.get("event"):  # the control page's one select: kind.change_type
+        kind, _dot, change_type = _text(data, "event").partition(".")
+    else:
+        kind, change_type = _text(data, "kind"), _text(data, "change_type")
+    reserved = {"suite_id", "corpid", "kind", "change_type", "event"}
+    details = {k: v for k, v in data.items() if k not in reserved}
+    return _pushed(customers.customer_change(life, suite_id, corpid, kind, change_type, details))
 
 
 def change_app_admin(life: Lifecycle, data: Data) -> dict[str, Any]:
@@ -302,6 +316,7 @@ ACTIONS: dict[str, Action] = {
     "reset_permanent_code": reset_permanent_code,
     "change_contact": change_contact,
     "change_app_admin": change_app_admin,
+    "customer_change": customer_change,
     "app_event": app_event,
     "message_burst": message_burst,
     "end_trial": end_trial,

@@ -126,14 +126,20 @@ class Lifecycle:
         corp = self.corp(corpid)
         with self.sandbox.lock:
             fields = getattr(self, f"_{change_type}")(suite_id, corp, data)
+        return self.push_change(authorization, "change_contact", change_type, fields)
+
+    def push_change(
+        self, authorization: Authorization, kind: str, change_type: str, fields: dict[str, Any]
+    ) -> Delivery:
+        """A change event (change_contact, change_external_*): InfoType on the command URL for a
+        third-party app, Event on the data URL (ToUserName the corp) for a 代开发 app."""
+        suite_id, corpid = authorization.suite_id, authorization.corpid
         suite = self.sandbox.config.suite(suite_id)
         if suite is not None and suite.customized:
             event = self._app_common(authorization, "sys", "event")
-            event.update(Event="change_contact", ChangeType=change_type, **fields)
+            event.update(Event=kind, ChangeType=change_type, **fields)
             return self.pusher.data(suite_id, corpid, authorization.agentid, event)
-        return self._command(
-            suite_id, "change_contact", AuthCorpId=corpid, ChangeType=change_type, **fields
-        )
+        return self._command(suite_id, kind, AuthCorpId=corpid, ChangeType=change_type, **fields)
 
     def _user_ids(self, suite_id: str, corp: Corp, userid: str) -> dict[str, Any]:
         return {

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from sandbox import control, customized, license_api
+from sandbox import control, customers, customized, license_api
 from sandbox.editions import EDITIONS
 from sandbox.engine import AUTH_CODE_LIFETIME, ApiError
 from sandbox.lifecycle import APP_EVENTS, CONTACT_CHANGES, SCOPES, Lifecycle, LifecycleError
@@ -263,6 +263,7 @@ def control_page(life: Lifecycle, request: Request) -> Response:
         corp_actions=corp_actions,
         contact_changes=CONTACT_CHANGES,
         app_events=APP_EVENTS,
+        customer_events=[f"{k}.{t}" for k, types in customers.CHANGE_TYPES.items() for t in types],
         pushes=pushes,
         webhooks=webhooks,
         inbox_ready=inbox_ready,

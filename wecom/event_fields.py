@@ -95,6 +95,15 @@ class SuiteEvent(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ContactEvent(SuiteEvent):
+    """A change event with a ChangeType: change_contact (通讯录) or a customer contact change
+    (wecom.customer_events). 代开发 apps get them on the data callback, without SuiteId."""
+
+    auth_corpid: str
+    change_type: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SystemEvent(Event):
     service_corpid: str
     timestamp: int

@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wecom.customer_events import CUSTOMER_CHANGES
 from wecom.event_fields import (
     AppEvent,
+    ContactEvent,
     Event,
     FieldReader,
     InvalidEvent,
@@ -33,7 +35,15 @@ from wecom.platform_events import (
 )
 from wecom.xml import Fields, parse_fields
 
-__all__ = ["AppEvent", "Event", "InvalidEvent", "SuiteEvent", "SystemEvent", "parse_event"]
+__all__ = [
+    "AppEvent",
+    "ContactEvent",
+    "Event",
+    "InvalidEvent",
+    "SuiteEvent",
+    "SystemEvent",
+    "parse_event",
+]
 
 
 # --- command callback (指令回调): SuiteId + InfoType ------------------------------------------
@@ -66,14 +76,6 @@ class CancelAuth(SuiteEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResetPermanentCode(SuiteEvent):
     auth_code: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ContactEvent(SuiteEvent):
-    """A change_contact event. For 代开发 apps it arrives on the data callback without SuiteId."""
-
-    auth_corpid: str
-    change_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,15 +343,21 @@ CONTACT_CHANGES: dict[str, tuple[type[ContactEvent], Callable[[FieldReader], dic
 }
 
 
-def _contact(r: FieldReader, common: dict[str, Any]) -> Event:
+def _change(r: FieldReader, kind: str, common: dict[str, Any]) -> Event:
+    """A change event (change_contact, change_external_*): its class by kind, and for
+    change_contact by ChangeType; common holds where it came from (command or data URL)."""
     change_type = r.text("ChangeType")
-    entry = CONTACT_CHANGES.get(change_type)
-    if entry is None:
-        return UnknownEvent(kind="change_contact", fields=r.fields)
-    cls, parse = entry
-    return cls(
-        kind="change_contact", fields=r.fields, change_type=change_type, **common, **parse(r)
+    entry = CUSTOMER_CHANGES.get(kind) or (
+        CONTACT_CHANGES.get(change_type) if kind == "change_contact" else None
     )
+    if entry is None:
+        return UnknownEvent(kind=kind, fields=r.fields)
+    cls, parse = entry
+    event: Event = cls(kind=kind, fields=r.fields, change_type=change_type, **common, **parse(r))
+    return event
+
+
+CHANGE_KINDS = {"change_contact", *CUSTOMER_CHANGES}
 
 
 def _register(r: FieldReader) -> dict[str, Any]:
@@ -420,15 +428,15 @@ def event_from_fields(fields: Fields) -> Event:
     if info_type is not None:
         if "ServiceCorpId" in fields:
             return _build(SYSTEM_INFO_TYPES.get(info_type), info_type, r)
-        if info_type == "change_contact":
-            return _contact(r, {**suite_fields(r), "auth_corpid": r.text("AuthCorpId")})
+        if info_type in CHANGE_KINDS:
+            return _change(r, info_type, {**suite_fields(r), "auth_corpid": r.text("AuthCorpId")})
         return _build(INFO_TYPES.get(info_type), info_type, r)
     msg_type = r.opt_str("MsgType")
     if msg_type == "event":
         event = r.text("Event")
-        if event == "change_contact":  # 代开发 apps: self-built format on the data callback
+        if event in CHANGE_KINDS:  # 代开发 apps: self-built format on the data callback
             common = {"suite_id": "", "timestamp": r.integer("CreateTime")}
-            return _contact(r, {**common, "auth_corpid": r.text("ToUserName")})
+            return _change(r, event, {**common, "auth_corpid": r.text("ToUserName")})
         return _build(APP_EVENTS.get(event), event, r)
     if msg_type is not None:
         return _build(MESSAGES.get(msg_type), msg_type, r)

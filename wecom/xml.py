@@ -112,13 +112,20 @@ def parse_fields(document: str | bytes) -> Fields:
     return fields
 
 
+def _element(tag: str, value: Any) -> str:
+    """One element, or one per item of a list or tuple (repeated elements parse back as one)."""
+    if isinstance(value, list | tuple):
+        return "".join(f"<{tag}>{_render(item)}</{tag}>" for item in value)
+    return f"<{tag}>{_render(value)}</{tag}>"
+
+
 def _cdata(value: str) -> str:
     return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def _render(value: Any) -> str:
     if isinstance(value, Mapping):
-        return "".join(f"<{tag}>{_render(inner)}</{tag}>" for tag, inner in value.items())
+        return "".join(_element(tag, inner) for tag, inner in value.items())
     if isinstance(value, bool):
         return str(int(value))
     if isinstance(value, int):

@@ -214,3 +214,15 @@ def test_an_endpoint_takes_only_the_types_and_suites_it_names(portal, staff_api,
     portal.install(0)
     types = {h["type"] for h in portal.wecom.webhooks()}
     assert types == {"corp.installed"}  # not create_auth
+
+
+def test_customer_contact_events_reach_the_receiver_with_their_fields(portal, inbox):
+    corp = portal.install(0)
+    portal.wecom.action(
+        "customer_change", suite_id=portal.suite.suite_id, corpid=corp.corpid,
+        kind="change_external_contact", change_type="add_external_contact", state="poster-7",
+    )  # fmt: skip
+    [hook] = portal.wecom.webhooks("change_external_contact.add_external_contact")
+    data = hook["payload"]["data"]
+    assert hook["verified"] and data["userid"] == "zhangwei" and data["state"] == "poster-7"
+    assert data["external_userid"].startswith("wm") and data["welcome_code"]

@@ -20,19 +20,6 @@ from wecom.events import UnknownEvent
 from wecom.platform_events import AgreeExternalUseridMigration, SystemBatchJobResult
 
 
-@pytest.fixture
-def heard():
-    """What the ISV's own code receives through the extension point."""
-    received = []
-
-    def listener(sender, event, corp, record, **kwargs):
-        received.append((event, corp))
-
-    app_event.connect(listener)
-    yield received
-    app_event.disconnect(listener)
-
-
 class TestURLVerification:
     @pytest.mark.parametrize(
         ("path", "receive_id", "cipher"),
