@@ -11,9 +11,10 @@ from callbacks.models import CallbackEvent
 from sandbox.customers import CHANGE_TYPES
 from sandbox.world import unionid
 from wecom.customer_events import ExternalChatChange, ExternalContactChange, ExternalTagChange
+from wecom.event_fields import ContactEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CLASSES = {
+CLASSES: dict[str, type] = {
     "change_external_contact": ExternalContactChange,
     "change_external_chat": ExternalChatChange,
     "change_external_tag": ExternalTagChange,
@@ -32,9 +33,10 @@ def test_every_change_type_arrives_typed_stored_and_heard(portal, heard, kind, c
     record = CallbackEvent.objects.get(kind=kind)
     assert record.status == "processed" and record.receiver == "command"
     [(event, heard_corp)] = [(e, c) for e, c in heard if e.kind == kind]
-    assert type(event) is CLASSES[kind] and event.change_type == change_type
+    assert type(event) is CLASSES[kind] and isinstance(event, ContactEvent)
+    assert event.change_type == change_type
     assert heard_corp == corp and event.auth_corpid == corp.corpid
-    if kind == "change_external_contact":
+    if isinstance(event, ExternalContactChange):
         assert event.userid == "zhangwei" and event.external_userid.startswith("wm")
         assert bool(event.welcome_code) == change_type.startswith("add_")
         assert (event.fail_reason == "customer_refused") == (change_type == "transfer_fail")
