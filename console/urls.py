@@ -1,6 +1,14 @@
 from django.urls import path
 
-from console import api, credentials_api, id_api, license_api, relay_api, webhooks_api
+from console import (
+    api,
+    credentials_api,
+    id_api,
+    license_api,
+    messages_api,
+    relay_api,
+    webhooks_api,
+)
 
 app_name = "staff-api"
 urlpatterns = [
@@ -53,6 +61,18 @@ urlpatterns = [
         name="suite-access-token-invalidate",
     ),
     path("corps/<str:ident>/wecom/<path:path>", relay_api.Relay.as_view(), name="relay"),
+    path("corps/<str:ident>/messages/", messages_api.Messages.as_view(), name="messages"),
+    path(
+        "corps/<str:ident>/messages/update-template-card/",
+        messages_api.TemplateCardUpdate.as_view(),
+        name="template-card-update",
+    ),
+    path(
+        "corps/<str:ident>/messages/<str:msgid>/recall/",
+        messages_api.Recall.as_view(),
+        name="message-recall",
+    ),
+    path("corps/<str:ident>/media/", messages_api.MediaUpload.as_view(), name="media"),
     path("webhooks/", webhooks_api.EndpointList.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", webhooks_api.EndpointDetail.as_view(), name="webhook"),
     path(

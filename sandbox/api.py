@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import corp_api, customized, editions, id_api, license_api, register_sync
+from sandbox import corp_api, customized, editions, id_api, license_api, media, register_sync
 from sandbox.engine import (
     PRE_AUTH_CODE_LIFETIME,
     REGISTER_CODE_LIFETIME,
@@ -469,6 +469,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "user/simplelist": Endpoint(corp_api.user_simplelist, CORP, corp_scoped=True),
     "department/list": Endpoint(corp_api.department_list, CORP, corp_scoped=True),
     "message/send": Endpoint(corp_api.message_send, CORP, corp_scoped=True),
+    "message/recall": Endpoint(corp_api.message_recall, CORP, corp_scoped=True),
+    "message/update_template_card": Endpoint(corp_api.update_template_card, CORP, corp_scoped=True),
+    "media/upload": Endpoint(media.corp_upload, CORP, corp_scoped=True),
     "getcallbackip": Endpoint(corp_api.getcallbackip, CORP, corp_scoped=True),
     "gettoken": Endpoint(customized.gettoken, None),
     "auth/getuserinfo": Endpoint(auth_getuserinfo, CORP, corp_scoped=True),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox import license_api
 from sandbox.errors import ApiError
 from sandbox.world import Corp
+from wecom.client.corp import MESSAGE_TYPES
 
 if TYPE_CHECKING:
     from sandbox.api import Call
@@ -153,10 +154,18 @@ def department_list(call: Call) -> dict[str, Any]:
     return {"department": [d.as_json() for d in corp.departments.values() if d.id in wanted]}
 
 
+RECALL_WINDOW = 24 * 3600
+
+
 def message_send(call: Call) -> dict[str, Any]:
     authorization = call.authorization()
     if str(call.body.get("agentid")) != str(authorization.agentid):
         raise ApiError(301002, "access_token has no privilege for this agentid")
+    msgtype = str(call.body.get("msgtype", ""))
+    if msgtype not in MESSAGE_TYPES:
+        raise ApiError(40008, "invalid message type")
+    if not isinstance(call.body.get(msgtype), dict):
+        raise ApiError(41011 if msgtype == "text" else 40058, f"missing {msgtype}")
     touser, toparty = str(call.body.get("touser", "")), str(call.body.get("toparty", ""))
     if not (touser or toparty or call.body.get("totag")):
         raise ApiError(82001, "all recipients are empty")
@@ -184,18 +193,46 @@ def message_send(call: Call) -> dict[str, Any]:
             "agentid": authorization.agentid,
             "touser": known,
             "toparty": toparty,
-            "msgtype": call.body.get("msgtype"),
+            "msgtype": msgtype,
             "content": (call.body.get("text") or {}).get("content", ""),
+            "body": call.body.get(msgtype),
             "msgid": msgid,
+            "recalled": False,
         },
     )
+    answer = {"response_code": secrets.token_hex(12)} if msgtype == "template_card" else {}
     return {
+        **answer,
         "invaliduser": "|".join(invalid),
         "invalidparty": "",
         "invalidtag": "",
         "unlicenseduser": "|".join(unlicensed),
         "msgid": msgid,
     }
+
+
+def message_recall(call: Call) -> dict[str, Any]:
+    msgid = call.field("msgid", 40058)
+    sent = next((m for m in call.sandbox.messages if m.get("msgid") == msgid), None)
+    if sent is None or sent["corpid"] != call.corpid:
+        raise ApiError(40058, "invalid msgid")
+    if call.sandbox.now() - sent["time"] > RECALL_WINDOW:
+        raise ApiError(42052, "message can only be recalled within 24 hours")
+    sent["recalled"] = True
+    return {}
+
+
+def update_template_card(call: Call) -> dict[str, Any]:
+    authorization = call.authorization()
+    if str(call.body.get("agentid")) != str(authorization.agentid):
+        raise ApiError(301002, "access_token has no privilege for this agentid")
+    call.field("response_code", 40058)
+    if not isinstance(call.body.get("template_card") or call.body.get("button"), dict):
+        raise ApiError(40058, "template_card or button is required")
+    corp = call.corp()
+    users = [str(u) for u in call.body.get("userids") or []]
+    unknown = [u for u in users if call.sandbox.member_by_any_id(call.suite_id, corp, u) is None]
+    return {"invaliduser": unknown}
 
 
 def getcallbackip(call: Call) -> dict[str, Any]:

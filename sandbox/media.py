@@ -1,5 +1,5 @@
 """Temporary media as WeCom keeps it (API-business.md §7.5): uploads checked against WeCom's
-type and size limits, kept three days under a media_id."""
+type and size limits (the wecom library's table of them), kept three days under a media_id."""
 
 from __future__ import annotations
 
@@ -8,21 +8,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sandbox.errors import ApiError
+from wecom.client.media import CORP_MEDIA, PROVIDER_MEDIA, MediaLimit, media_problem
 
 if TYPE_CHECKING:
     from sandbox.api import Call
 
 MEDIA_LIFETIME = 3 * 24 * 3600
-MIN_BYTES = 6  # WeCom: "more than 5 bytes"
-MB = 1024 * 1024
-# type → (largest size in bytes, the errcode of a file that is too large)
-CORP_LIMITS = {
-    "image": (10 * MB, 40009),
-    "voice": (2 * MB, 40006),
-    "video": (10 * MB, 40011),
-    "file": (20 * MB, 40006),
-}
-PROVIDER_LIMITS = {**CORP_LIMITS, "image": (2 * MB, 40009)}
 
 
 @dataclass(frozen=True)
@@ -34,18 +25,13 @@ class Media:
     created_at: float
 
 
-def upload(call: Call, owner: str, limits: dict[str, tuple[int, int]]) -> dict[str, object]:
+def upload(call: Call, owner: str, limits: dict[str, MediaLimit]) -> dict[str, object]:
     media_type = call.query.get("type", "")
-    if media_type not in limits:
-        raise ApiError(40004, "invalid media type")
     if "media" not in call.files:
         raise ApiError(44001, "empty media data")
     filename, content = call.files["media"]
-    if len(content) < MIN_BYTES:
-        raise ApiError(44001, "empty media data")
-    largest, too_large = limits[media_type]
-    if len(content) > largest:
-        raise ApiError(too_large, f"invalid {media_type} size")
+    if problem := media_problem(media_type, filename, len(content), limits):
+        raise ApiError(*problem)
     sandbox = call.sandbox
     media_id = secrets.token_urlsafe(24)  # an id, not a secret
     created = sandbox.now()
@@ -66,4 +52,9 @@ def fetch(call: Call, media_id: str, owner: str) -> Media:
 
 
 def provider_upload(call: Call) -> dict[str, object]:
-    return upload(call, call.sandbox.config.provider.corpid, PROVIDER_LIMITS)
+    return upload(call, call.sandbox.config.provider.corpid, PROVIDER_MEDIA)
+
+
+def corp_upload(call: Call) -> dict[str, object]:
+    call.authorization()
+    return upload(call, call.corpid, CORP_MEDIA)

@@ -54,7 +54,7 @@ def path_refusal(path: str, allowed: Iterable[str]) -> Refused | None:
     return None
 
 
-def _minute_budget(corp: AuthorizedCorp, path: str) -> None:
+def minute_budget(corp: AuthorizedCorp, path: str) -> None:
     """WeCom allows a corp RELAY_PER_CORP_API_PER_MINUTE calls of one API a minute (10,000);
     past it, or while WeCom has just answered 45009, the call is refused here, unsent."""
     minute = int(time.time() // 60)
@@ -82,7 +82,7 @@ def relay(
 ) -> Relayed:
     """One call to WeCom for ``corp`` (a second after a rejected token). The caller's own
     access_token parameter, if any, is replaced."""
-    _minute_budget(corp, path)
+    minute_budget(corp, path)
     client = wecom_client()
     url = client.transport.base_url + path
     params = {k: v for k, v in query.items() if k != "access_token"}

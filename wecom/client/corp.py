@@ -8,6 +8,7 @@ from typing import Any
 
 from wecom.client.agent_models import AgentInfo
 from wecom.client.id_models import IdMapping, UnionidMatch
+from wecom.client.media import UploadedMedia, media_problem
 from wecom.client.models import (
     Admin,
     Credential,
@@ -22,6 +23,19 @@ from wecom.client.models import (
 from wecom.client.scope import Scope, ignore
 
 MAX_IDS_PER_CONVERSION = 1000
+MESSAGE_TYPES = (
+    "text",
+    "image",
+    "voice",
+    "video",
+    "file",
+    "textcard",
+    "news",
+    "mpnews",
+    "markdown",
+    "miniprogram_notice",
+    "template_card",
+)  # message/send's msgtype
 
 
 def _ticket(data: dict[str, Any]) -> Credential:
@@ -173,7 +187,37 @@ class CorpAPI(Scope):
         if duplicate_check_interval is not None:
             body["enable_duplicate_check"] = 1
             body["duplicate_check_interval"] = duplicate_check_interval
+        return self.message_send(body)
+
+    def message_send(self, body: dict[str, Any]) -> MessageResult:
+        """message/send with any message WeCom takes (text, markdown, textcard, news,
+        template_card…), as WeCom's own JSON."""
         return self._call("POST", "message/send", MessageResult.from_json, json=body)
+
+    def message_recall(self, *, msgid: str) -> None:
+        """Withdraw a message sent in the last 24 hours."""
+        self._call("POST", "message/recall", ignore, json={"msgid": msgid})
+
+    def update_template_card(self, body: dict[str, Any]) -> tuple[str, ...]:
+        """Change a template card already sent (by its response_code); the users WeCom refused."""
+        return self._call(
+            "POST",
+            "message/update_template_card",
+            lambda d: tuple(str(u) for u in d.get("invaliduser") or ()),
+            json=body,
+        )
+
+    def media_upload(self, *, media_type: str, filename: str, content: bytes) -> UploadedMedia:
+        """A temporary media (three days), checked against WeCom's limits before it is sent."""
+        if problem := media_problem(media_type, filename, len(content)):
+            raise ValueError(problem[1])
+        return self._call(
+            "POST",
+            "media/upload",
+            UploadedMedia.from_json,
+            params={"type": media_type},
+            files={"media": (filename, content)},
+        )
 
     def user_get(self, *, userid: str) -> User:
         return self._call("GET", "user/get", User.from_json, params={"userid": userid})
