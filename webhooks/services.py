@@ -8,6 +8,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -158,9 +159,20 @@ class Answer:
     excerpt: str = ""
 
 
+_sessions = threading.local()
+
+
+def _session(internal: bool) -> requests.Session:
+    """This thread's session of the kind (kept, so a busy receiver's connection is reused)."""
+    held: dict[bool, requests.Session] = _sessions.__dict__.setdefault("by_kind", {})
+    if internal not in held:
+        held[internal] = guard.session(internal=internal)
+    return held[internal]
+
+
 def post(endpoint: Endpoint, body: str, headers: dict[str, str]) -> Answer:
     """One POST, redirects not followed, the answer read up to WEBHOOK_RESPONSE_CAP bytes."""
-    http = guard.session(internal=endpoint.internal)
+    http = _session(endpoint.internal)
     try:
         with http.post(
             endpoint.url, data=body.encode(), headers=headers, stream=True,
@@ -176,8 +188,6 @@ def post(endpoint: Endpoint, body: str, headers: dict[str, str]) -> Answer:
     except requests.RequestException as error:
         refusal = guard.refused(error)
         return Answer(False, error=str(refusal) if refusal else type(error).__name__)
-    finally:
-        http.close()
 
 
 def next_delay(tries: int) -> float | None:

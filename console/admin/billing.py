@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from billing.models import AppOrder
 from billing.services import order_sync
-from console.admin.common import ReadOnlyAdmin, confirmed_action
+from console.admin.common import ReadOnlyAdmin, ReadOnlyInline, confirmed_action
 from console.site import site
 
 
@@ -29,13 +29,9 @@ class AppOrderAdmin(ReadOnlyAdmin):
     )  # fmt: skip
 
 
-class AppOrderInline(admin.TabularInline):
+class AppOrderInline(ReadOnlyInline):
     """The corp's paid-edition orders on its page."""
 
     model = AppOrder
     fields = ("order_id", "edition_name", "kind", "status", "user_count", "price", "paid_at")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     ordering = ("-ordered_at",)

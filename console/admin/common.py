@@ -210,6 +210,20 @@ def confirmed_action(
     return action
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows listed on their parent's page and never edited there: every field read-only."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields or ()
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ReadOnlyAdmin(ConsoleAdmin):
     """A mirror or a log: viewable, never edited by hand."""
 

@@ -21,6 +21,7 @@ from console.admin.billing import AppOrderInline
 from console.admin.common import (
     ConsoleAdmin,
     ReadOnlyAdmin,
+    ReadOnlyInline,
     SecretsAdmin,
     WriteOnlySecrets,
     badge,
@@ -165,35 +166,22 @@ class SuiteAdmin(SecretsAdmin):
         return int(suite.cancelled)
 
 
-class CredentialInline(admin.TabularInline):
+class CredentialInline(ReadOnlyInline):
     model = Credential
     fk_name = "corp"
     fields = ("kind", "expires_at", "refresh_at", "fetched_at", "failures", "last_error")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = gettext_lazy("credentials (expiry only; values are never shown)")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
         return super().get_queryset(request).defer("value")
 
 
-class RecentEventInline(admin.TabularInline):
+class RecentEventInline(ReadOnlyInline):
     model = CallbackEvent
     fk_name = "corp"
     fields = ("link", "kind", "change_type", "status", "attempts", "received_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    max_num = 0
     ordering = ("-received_at",)
     verbose_name_plural = gettext_lazy("event history (latest 20)")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CallbackEvent]:
         latest = CallbackEvent.objects.filter(corp=OuterRef("corp")).order_by("-received_at")

@@ -17,7 +17,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from console.admin.common import ConsoleAdmin, ReadOnlyAdmin, badge, confirmed_action
+from console.admin.common import (
+    ConsoleAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    badge,
+    confirmed_action,
+)
 from console.scope import scope_of
 from console.site import site
 from oauth.models import Role
@@ -162,16 +168,9 @@ class EndpointAdmin(ConsoleAdmin):
         return _secret_page(self, request, obj, request._webhook_secret)  # type: ignore[attr-defined]  # set by save_model
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ("link", "endpoint", "status", "tries", "next_try_at", "delivered_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    max_num = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="#")
     def link(self, delivery: Delivery) -> SafeString:
@@ -197,17 +196,10 @@ class MessageAdmin(ReadOnlyAdmin):
         return format_html("<pre>{}</pre>", pretty)
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ReadOnlyInline):
     model = Attempt
     fields = ("at", "ok", "http_status", "error", "latency_ms", "response_excerpt")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    max_num = 0
     ordering = ("-at",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Delivery, site=site)

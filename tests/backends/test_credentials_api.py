@@ -39,17 +39,9 @@ BACKEND = textwrap.dedent(
 
 
 @pytest.fixture
-def backend(portal):
+def backend(service_api):
     """A service account of the demo provider, and a way to ask with it."""
-    key, _row = service_key_create(name="crm", provider=portal.provider)
-
-    def ask(path, method="GET", key=key, **kwargs):
-        headers = {"Authorization": f"Bearer {key}"}
-        return portal.http.request(
-            method, f"{portal.url}/api/v1/{path}", headers=headers, timeout=30, **kwargs
-        )
-
-    return ask
+    return service_api("crm")
 
 
 def test_three_backend_processes_asking_a_cold_corp_token_cause_one_upstream_call(portal):
@@ -118,7 +110,7 @@ def test_a_cancelled_corp_is_refused_with_its_reason(portal, backend):
     assert (answer.status_code, answer.json()["code"]) == (403, "authorization_cancelled")
 
 
-def test_a_service_account_of_suite_a_finds_no_corp_of_suite_b(portal):
+def test_a_service_account_of_suite_a_finds_no_corp_of_suite_b(portal, service_api):
     """The demo's 代开发 template installed in a corp: an account scoped to the third-party
     app gets a 404 for it, as if it did not exist; nothing is fetched."""
     template = next(s for s in portal.wecom.config.suites if s.customized)
@@ -127,15 +119,9 @@ def test_a_service_account_of_suite_a_finds_no_corp_of_suite_b(portal):
     assert portal.wecom.action("create_auth", suite_id=template.suite_id, corpid=corpid)["push"][
         "ok"
     ]
-    key, _row = service_key_create(
-        name="only-a", provider=portal.provider, suite_ids=[portal.suite.suite_id]
-    )
+    only_a = service_api("only-a", suite_ids=[portal.suite.suite_id])
     portal.wecom.reset_logs()
-    answer = portal.http.get(
-        f"{portal.url}/api/v1/corps/{corpid}/access-token/",
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=30,
-    )
+    answer = only_a(f"corps/{corpid}/access-token/")
     assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
     assert portal.wecom.calls() == [] and not CredentialGrant.objects.exists()
 

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from oauth.keys import service_key_create
-
 pytestmark = pytest.mark.django_db(transaction=True)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(1024)
 
 
 @pytest.fixture
-def corp(portal):
-    return portal.install(0)
-
-
-@pytest.fixture
-def backend(portal, corp):
-    key, _row = service_key_create(name="notifier", provider=portal.provider)
-
-    def call(path, method="POST", **kwargs):
-        return portal.http.request(
-            method, f"{portal.url}/api/v1/corps/{corp.corpid}/{path}", timeout=30,
-            headers={"Authorization": f"Bearer {key}"}, **kwargs,
-        )  # fmt: skip
-
-    return call
+def backend(service_api, corp):
+    call = service_api("notifier")
+    return lambda path, method="POST", **kwargs: call(
+        f"corps/{corp.corpid}/{path}", method, **kwargs
+    )
 
 
 def test_a_markdown_message_goes_out_as_the_corps_app(portal, corp, backend):

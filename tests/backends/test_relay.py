@@ -6,29 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from oauth.keys import service_key_create
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def corp(portal):
-    return portal.install(0)
-
-
-@pytest.fixture
-def relay(portal, corp):
-    key, _row = service_key_create(
-        name="crm", provider=portal.provider, relay_paths=["user/*", "message/send"]
+def relay(service_api, corp):
+    call = service_api("crm", relay_paths=["user/*", "message/send"])
+    return lambda path, method="GET", **kwargs: call(
+        f"corps/{corp.corpid}/wecom/{path}", method, **kwargs
     )
-
-    def call(path, method="GET", key=key, **kwargs):
-        return portal.http.request(
-            method, f"{portal.url}/api/v1/corps/{corp.corpid}/wecom/{path}", timeout=30,
-            headers={"Authorization": f"Bearer {key}"}, **kwargs,
-        )  # fmt: skip
-
-    return call
 
 
 def test_a_call_works_and_goes_on_working_after_wecom_revokes_the_token(portal, corp, relay):
@@ -67,13 +53,10 @@ def test_paths_outside_the_allow_list_are_refused_unsent(portal, relay, path, co
     assert portal.wecom.calls() == []
 
 
-def test_even_a_wildcard_does_not_reach_suite_or_token_endpoints(portal, corp):
-    key, _row = service_key_create(name="all", provider=portal.provider, relay_paths=["*"])
+def test_even_a_wildcard_does_not_reach_suite_or_token_endpoints(portal, corp, service_api):
+    anything = service_api("all", relay_paths=["*"])
     portal.wecom.reset_logs()
-    answer = portal.http.get(
-        f"{portal.url}/api/v1/corps/{corp.corpid}/wecom/service/get_corp_token",
-        headers={"Authorization": f"Bearer {key}"}, timeout=30,
-    )  # fmt: skip
+    answer = anything(f"corps/{corp.corpid}/wecom/service/get_corp_token")
     assert (answer.status_code, answer.json()["code"]) == (403, "path_not_allowed")
     assert portal.wecom.calls() == []
 

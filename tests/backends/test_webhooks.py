@@ -12,7 +12,6 @@ import pytest
 import requests
 from django.utils import timezone
 
-from oauth.keys import service_key_create
 from oauth.models import Role
 from webhooks import signing
 from webhooks.models import Attempt, Delivery, Endpoint, Message
@@ -29,17 +28,10 @@ def make_due() -> int:
 
 
 @pytest.fixture
-def staff_api(portal):
-    """A provider-wide owner service account's calls to the staff API."""
-    key, _row = service_key_create(name="ops", provider=portal.provider, role=Role.OWNER)
-
-    def call(method, path, **kwargs):
-        return portal.http.request(
-            method, f"{portal.url}/api/v1/{path}", timeout=30,
-            headers={"Authorization": f"Bearer {key}"}, **kwargs,
-        )  # fmt: skip
-
-    return call
+def staff_api(service_api):
+    """A provider-wide owner service account's calls to the staff API: (method, path, ...)."""
+    call = service_api("ops", role=Role.OWNER)
+    return lambda method, path, **kwargs: call(path, method, **kwargs)
 
 
 @pytest.fixture
@@ -168,13 +160,11 @@ class TestRefusedAddresses:
         assert (answer.status_code, answer.json()["code"]) == (400, "url_refused")
         assert not Endpoint.objects.exists()
 
-    def test_only_an_owner_marks_an_endpoint_internal(self, portal):
-        key, _row = service_key_create(name="ops2", provider=portal.provider, role=Role.OPERATOR)
-        answer = portal.http.post(
-            f"{portal.url}/api/v1/webhooks/", timeout=30,
-            json={"url": "http://127.0.0.1:9/hook", "internal": True},
-            headers={"Authorization": f"Bearer {key}"},
-        )  # fmt: skip
+    def test_only_an_owner_marks_an_endpoint_internal(self, service_api):
+        operator = service_api("ops2", role=Role.OPERATOR)
+        answer = operator(
+            "webhooks/", "POST", json={"url": "http://127.0.0.1:9/hook", "internal": True}
+        )
         assert (answer.status_code, answer.json()["code"]) == (403, "permission_denied")
         assert not Endpoint.objects.exists()
 
@@ -226,3 +216,17 @@ def test_customer_contact_events_reach_the_receiver_with_their_fields(portal, in
     data = hook["payload"]["data"]
     assert hook["verified"] and data["userid"] == "zhangwei" and data["state"] == "poster-7"
     assert data["external_userid"].startswith("wm") and data["welcome_code"]
+
+
+def test_a_try_whose_worker_died_is_sent_again_by_the_sweep_and_a_live_one_is_left(portal, inbox):
+    publish(provider=portal.provider, type="test.stalled", data={})
+    publish(provider=portal.provider, type="test.busy", data={})
+    now = timezone.now()
+    stalled = Delivery.objects.filter(message__type="test.stalled")
+    stalled.update(status="sending", claimed_at=now - timedelta(hours=1))  # its worker died
+    busy = Delivery.objects.filter(message__type="test.busy")
+    busy.update(status="sending", claimed_at=now)  # a worker is on it right now
+    portal.wecom.reset_logs()
+    assert deliver_due_webhooks() == 1
+    assert [h["type"] for h in portal.wecom.webhooks()] == ["test.stalled"]
+    assert stalled.get().status == "delivered" and busy.get().status == "sending"
