@@ -115,6 +115,25 @@ def main() -> None:
         "—",
         "≤ 20 ms",
     )
+    backends = run(
+        "backends.py",
+        env={**os.environ, "BENCH_DATABASE_URL": os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/isvportal_bench_backends")},
+    )  # fmt: skip
+    row(
+        "1,000 asks of a cold corp token via the credential API, 4 processes",
+        backends,
+        r"cold\s+(\d+) upstream|{:.0f} upstream call",
+        r"ratio cold/warm p99 ([\d.]+)x|p99 {:.1f}x the warm token's",
+        "1",
+    )
+    row(
+        "webhook fan-out, 10,000 events × 3 endpoints: publication → 2xx, p99",
+        backends,
+        r"receiver 2xx\s+p50 \d+ ms\s+p99 (\d+) ms|{:.0f} ms",
+        r"ratio to ack p50 \d+x / p99 (\d+)x|{:.0f}x the callback ack p99",
+        "—",
+    )
     admin = run("admin.py")
     slowest = max(
         number(re.escape(label) + r"\s+[\d.]+ms\s+([\d.]+)ms", admin)

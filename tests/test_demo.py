@@ -114,6 +114,14 @@ def test_the_demo_runs_the_whole_product(demo):
     )
     corps = staff.get(f"{portal}/admin/corps/authorizedcorp/", timeout=30).text
     assert "星辰科技" in corps
+    # The install reaches the sandbox's webhook inbox as a signed webhook, verified there (the
+    # worker consumes the webhooks queue; the demo handed the inbox its secret).
+    installed = eventually(
+        lambda: requests.get(
+            f"{wecom}/sandbox/api/webhooks", params={"type": "corp.installed"}, timeout=5
+        ).json()
+    )
+    assert installed[0]["verified"] and installed[0]["corpid"] == corpid
     # The worker syncs the new corp's contacts; then a member signs in, greeted by name.
     eventually(lambda: "李娜" in staff.get(f"{portal}/admin/corps/member/", timeout=10).text)
     page = browser.get(f"{portal}/oauth/login/wwdemosuite0000001/", timeout=30)

@@ -231,9 +231,8 @@ def deliver(delivery_id: int) -> bool:
                 status=Delivery.Status.DELIVERED, tries=tries, delivered_at=timezone.now(),
                 next_try_at=None,
             )  # fmt: skip
-            Endpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
-                failing_since=None
-            )
+            if endpoint.failing_since is not None:
+                Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
             return True
         delay = next_delay(tries)
         Delivery.objects.filter(pk=delivery_id).update(
@@ -263,14 +262,16 @@ def _failing(endpoint: Endpoint, now: datetime) -> None:
         log.warning("webhook endpoint disabled", extra={"endpoint": endpoint.pk})
 
 
+def requeue_stalled(now: datetime) -> int:
+    """Deliveries claimed by a worker that died mid-try (the claim is older than the longest
+    try could take) are due again."""
+    longest = timedelta(seconds=sum(settings.WEBHOOK_TIMEOUT) + 30)
+    stalled = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - longest)
+    return stalled.update(status=Delivery.Status.PENDING, next_try_at=now)
+
+
 def due_deliveries(now: datetime, limit: int = 1000) -> list[int]:
-    """Deliveries whose next try is due, and those claimed by a worker that died mid-try (the
-    claim is older than the longest try could take): put back and returned to be queued."""
-    timeout = settings.WEBHOOK_TIMEOUT
-    longest = timedelta(seconds=sum(timeout) + 30)
-    Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - longest).update(
-        status=Delivery.Status.PENDING, next_try_at=now
-    )
+    """Deliveries whose next try is due, oldest first."""
     due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_try_at__lte=now)
     return list(due.order_by("next_try_at").values_list("pk", flat=True)[:limit])
 

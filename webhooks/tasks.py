@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from webhooks.services import deliver, due_deliveries, queue
+from webhooks.services import deliver, due_deliveries, queue, requeue_stalled
 
 
 @shared_task(ignore_result=True)
@@ -17,6 +17,8 @@ def deliver_webhook(delivery_id: int) -> bool:
 @shared_task(ignore_result=True)
 def deliver_due_webhooks() -> int:
     """The retries that came due, first tries the broker lost, tries of workers that died."""
-    due = due_deliveries(timezone.now())
+    now = timezone.now()
+    requeue_stalled(now)
+    due = due_deliveries(now)
     queue(due)
     return len(due)
