@@ -230,3 +230,27 @@ def test_a_try_whose_worker_died_is_sent_again_by_the_sweep_and_a_live_one_is_le
     assert deliver_due_webhooks() == 1
     assert [h["type"] for h in portal.wecom.webhooks()] == ["test.stalled"]
     assert stalled.get().status == "delivered" and busy.get().status == "sending"
+
+
+def test_the_console_redelivers_a_message_and_replays_a_time_range(portal, inbox, admin_client):
+    portal.install(0)
+    delivery = Delivery.objects.get(message__type="corp.installed")
+    portal.wecom.reset_logs()
+    redelivered = admin_client.post(
+        "/admin/webhooks/delivery/",
+        {"action": "redeliver", "_selected_action": [delivery.pk], "confirmed": "yes"},
+    )
+    assert redelivered.status_code == 302
+    assert [h["type"] for h in portal.wecom.webhooks()] == ["corp.installed"]
+
+    portal.wecom.reset_logs()
+    now = timezone.localtime()  # the form reads times in the console's time zone
+    replayed = admin_client.post(
+        "/admin/webhooks/endpoint/",
+        {"action": "replay_range", "_selected_action": [inbox.pk],
+         "since": (now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+         "until": (now + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")},
+    )  # fmt: skip
+    assert replayed.status_code == 302
+    again = Counter(h["type"] for h in portal.wecom.webhooks() if h["verified"])
+    assert again == Counter(Message.objects.values_list("type", flat=True))
