@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from console.api import ERRORS
 from console.credentials_api import CredentialView
 from corps.models import AuthorizedCorp
+from oauth.api.errors import ErrorSerializer
 from tokens.refusals import Refused
 from tokens.relay import minute_budget
 from tokens.services import corp_api
@@ -30,6 +31,7 @@ from wecom.client.corp import MESSAGE_TYPES
 from wecom.client.media import CORP_MEDIA, MB, media_problem
 
 T = TypeVar("T")
+LIMITED = {**ERRORS, 413: ErrorSerializer, 429: ErrorSerializer}  # body, media or rate limits
 LARGEST_UPLOAD = max(limit.largest for limit in CORP_MEDIA.values()) + 64 * 1024
 
 
@@ -77,7 +79,7 @@ class CorpAppView(CredentialView):
 
 
 class Messages(CorpAppView):
-    @extend_schema(request=dict, responses={200: SendAnswer, **ERRORS})
+    @extend_schema(request=dict, responses={200: SendAnswer, **LIMITED})
     def post(self, request: Request, ident: str) -> Response:
         """WeCom's message/send body; agentid is the corp's app (whatever the body says)."""
         corp = self.corp(ident)
@@ -106,7 +108,7 @@ class Messages(CorpAppView):
 
 
 class Recall(CorpAppView):
-    @extend_schema(request=None, responses={204: None, **ERRORS})
+    @extend_schema(request=None, responses={204: None, **LIMITED})
     def post(self, request: Request, ident: str, msgid: str) -> Response:
         corp = self.corp(ident)
         minute_budget(corp, "message/recall")
@@ -115,7 +117,7 @@ class Recall(CorpAppView):
 
 
 class TemplateCardUpdate(CorpAppView):
-    @extend_schema(request=dict, responses={200: dict, **ERRORS})
+    @extend_schema(request=dict, responses={200: dict, **LIMITED})
     def post(self, request: Request, ident: str) -> Response:
         """WeCom's update_template_card body (response_code, userids…, template_card or button)."""
         corp = self.corp(ident)
@@ -145,7 +147,7 @@ def media_refusal(media_type: str, errcode: int) -> Refused:
 class MediaUpload(CorpAppView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=dict, responses={201: MediaAnswer, **ERRORS})
+    @extend_schema(request=dict, responses={201: MediaAnswer, **LIMITED})
     def post(self, request: Request, ident: str) -> Response:
         """Multipart: ``type`` (image, voice, video, file) and the file as ``media``; WeCom's
         type and size limits are checked before anything is sent."""

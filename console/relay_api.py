@@ -8,10 +8,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 
+from console.api import ERRORS
 from console.credentials_api import CredentialView
+from oauth.api.errors import ErrorSerializer
 from oauth.models import ServiceKey
 from tokens.refusals import Refused
 from tokens.relay import MAX_BODY, json_body, path_refusal, relay
+
+RELAY_ERRORS = {**ERRORS, 413: ErrorSerializer, 429: ErrorSerializer}
 
 
 class Relay(CredentialView):
@@ -34,10 +38,10 @@ class Relay(CredentialView):
         answer = relay(corp=corp, method=method, path=path, query=query, body=body)
         return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: dict, **RELAY_ERRORS})
     def get(self, request: Request, ident: str, path: str) -> HttpResponse:  # type: ignore[override]  # the relay's own signature
         return self.call(request, ident, path, "GET")
 
-    @extend_schema(request=dict, responses={200: dict})
+    @extend_schema(request=dict, responses={200: dict, **RELAY_ERRORS})
     def post(self, request: Request, ident: str, path: str) -> HttpResponse:
         return self.call(request, ident, path, "POST")
