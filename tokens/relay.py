@@ -57,15 +57,18 @@ def path_refusal(path: str, allowed: Iterable[str]) -> Refused | None:
 def minute_budget(corp: AuthorizedCorp, path: str) -> None:
     """WeCom allows a corp RELAY_PER_CORP_API_PER_MINUTE calls of one API a minute (10,000);
     past it, or while WeCom has just answered 45009, the call is refused here, unsent."""
-    minute = int(time.time() // 60)
-    key = f"relay:{corp.pk}:{path}:{minute}"
-    if cache.get(f"relay-blocked:{corp.pk}:{path}"):
-        raise Refused(429, _("WeCom rate-limits this API for this corp; try again in a minute."),
-                      "rate_limited")  # fmt: skip
-    cache.add(key, 0, 120)
-    if cache.incr(key) > settings.RELAY_PER_CORP_API_PER_MINUTE:
-        raise Refused(429, _("WeCom rate-limits this API for this corp; try again in a minute."),
-                      "rate_limited")  # fmt: skip
+    key = f"relay:{corp.pk}:{path}:{int(time.time() // 60)}"
+    if not cache.get(_resting(corp, path)):
+        cache.add(key, 0, 120)
+        if cache.incr(key) <= settings.RELAY_PER_CORP_API_PER_MINUTE:
+            return
+    raise Refused(429, _("WeCom rate-limits this API for this corp; try again in a minute."),
+                  "rate_limited")  # fmt: skip
+
+
+def _resting(corp: AuthorizedCorp, path: str) -> str:
+    """The cache key that holds an API back for a corp for a minute after WeCom's 45009."""
+    return f"relay-blocked:{corp.pk}:{path}"
 
 
 def _errcode(response: requests.Response) -> int | None:
@@ -103,7 +106,7 @@ def relay(
             credential_invalidate(kind=Credential.Kind.CORP, owner=corp, failed_value=token)
             continue
         if errcode == 45009:
-            cache.set(f"relay-blocked:{corp.pk}:{path}", True, 60)
+            cache.set(_resting(corp, path), True, 60)
         content_type = response.headers.get("Content-Type", "application/json")
         return Relayed(response.status_code, response.content, content_type)
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

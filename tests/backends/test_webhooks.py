@@ -199,7 +199,7 @@ def test_the_endpoint_api_shows_the_secret_once_and_edits_and_deletes(portal, st
     assert staff_api("GET", f"webhooks/{inbox.pk}/").status_code == 404
 
 
-def test_an_endpoint_takes_only_the_types_and_suites_it_names(portal, staff_api, inbox):
+def test_an_endpoint_takes_only_the_types_it_names(portal, staff_api, inbox):
     staff_api("PATCH", f"webhooks/{inbox.pk}/", json={"event_types": ["corp"]})
     portal.install(0)
     types = {h["type"] for h in portal.wecom.webhooks()}
