@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from isvportal.celery import app as celery_app
 
@@ -51,7 +52,9 @@ class Dispatcher:
             self._wake.wait()
             self._wake.clear()
             self.flush()
-            self._wake.wait(FLUSH_INTERVAL)
+            # Sleep, not wait on the event: ids submitted meanwhile go out together, in one
+            # publish per interval, however many callbacks arrive.
+            time.sleep(FLUSH_INTERVAL)
 
     def flush(self) -> None:
         from callbacks.tasks import dispatch_events

@@ -43,6 +43,22 @@ def test_submitted_ids_reach_the_broker_from_the_background_thread(queued):
     assert sorted(i for b in queued for i in b) == [7, 8, 9]
 
 
+def test_ids_submitted_in_a_stream_share_few_publishes(queued):
+    """100 callbacks 2 ms apart (200 ms) go out in a handful of publishes, one per
+    FLUSH_INTERVAL (50 ms) at most, not one broker round trip each."""
+    import time
+
+    dispatcher = Dispatcher()
+    for event_id in range(100):
+        dispatcher.submit(event_id)
+        time.sleep(0.002)
+    deadline = time.monotonic() + 5
+    while sum(len(b) for b in queued) < 100 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(i for b in queued for i in b) == list(range(100))
+    assert len(queued) <= 8, [len(b) for b in queued]
+
+
 def test_a_broker_failure_does_not_raise(queued, caplog, monkeypatch):
     def down(batch):
         raise ConnectionError("broker gone")
