@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--acks", type=int, default=300)
     args = parser.parse_args()
 
-    from bench.callbacks import recreate_database
+    from bench.serving import recreate_database
 
     if bench_database := os.environ.get("BENCH_DATABASE_URL"):  # PostgreSQL, fresh each run
         recreate_database(bench_database)
@@ -124,7 +124,7 @@ def main() -> None:
     from werkzeug.serving import WSGIRequestHandler, make_server
     from werkzeug.wrappers import Request, Response
 
-    from bench.callbacks import Callbacks
+    from bench.serving import Callbacks
     from bench.tenancy import install, seed_suite
     from callbacks.models import CallbackEvent
     from sandbox.config import load_config

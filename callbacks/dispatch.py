@@ -17,7 +17,7 @@ import time
 from isvportal.celery import app as celery_app
 
 log = logging.getLogger(__name__)
-FLUSH_INTERVAL = 0.05  # seconds
+FLUSH_INTERVAL = 0.25  # seconds: at most 4 publishes a second per process
 MAX_BATCH = 200
 
 

@@ -101,3 +101,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     status = overall_status(checks)
     http_status = 503 if status == "down" else 200
     return JsonResponse({"status": status, "checks": checks}, status=http_status)
+
+
+@never_cache
+@require_GET
+def liveness(request: HttpRequest) -> JsonResponse:
+    """``GET /healthz/live``: the process answers requests. No I/O, for a load balancer or an
+    orchestrator's liveness probe to call as often as it likes; ``/healthz`` is the readiness."""
+    return JsonResponse({"status": "ok"})

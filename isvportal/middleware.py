@@ -7,6 +7,7 @@ lookup would be a 500. No WeCom id, filter value or page path contains a control
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,8 +19,11 @@ from tokens.refusals import refusal_for
 log = logging.getLogger(__name__)
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _has_control_character(text: str) -> bool:
-    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+    return _CONTROL_CHARACTER.search(text) is not None
 
 
 class RefuseControlCharactersMiddleware:

@@ -2,10 +2,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from console.site import site as console
-from isvportal.health import healthz
+from isvportal.health import healthz, liveness
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/live", liveness, name="liveness"),
     path("callbacks/", include("callbacks.urls")),
     path("oauth/", include("oauth.urls")),
     path("api/v1/", include("oauth.api.urls")),
