@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint bench venv
+.PHONY: demo test lint bench bench-tools venv
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(INSTALLED)
+# The load benchmarks (callbacks, api) need wrk; py-spy makes their --profile flame graphs.
+bench-tools: $(INSTALLED)
+	command -v wrk || apt-get install -y wrk
+	$(BIN)/python -m pip install --quiet py-spy
+
+bench: $(INSTALLED) bench-tools
 	$(BIN)/python bench/crypto.py
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/tokens.py
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python bench/sso.py

@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -97,6 +98,14 @@ class Callbacks:
         return [self.next() for _ in range(count)]
 
 
+def _wrk_ms(report: str, percentile: str) -> float:
+    """A latency percentile of wrk's --latency report, in ms."""
+    match = re.search(rf"^\s*{re.escape(percentile)}\s+([\d.]+)(us|ms|s)\s*$", report, re.M)
+    if match is None:
+        raise RuntimeError(f"no {percentile} in wrk's report:\n{report}")
+    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+
+
 def _ticks(pid: int) -> int:
     """utime + stime of a process, in clock ticks (0 once it is gone)."""
     try:
@@ -153,7 +162,14 @@ class Load:
 class Portal:
     """A fresh bench database and gunicorn serving the portal on it; a context manager."""
 
-    def __init__(self, database: str, *, workers: int = 2, threads: int = 4) -> None:
+    def __init__(
+        self,
+        database: str,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.engine = "postgres" if database == "postgres" else "sqlite"
         self.workers, self.threads = workers, threads
         self.var_dir = tempfile.mkdtemp(prefix="isvportal-bench-")
@@ -179,6 +195,7 @@ class Portal:
         self.env.pop("CELERY_BROKER_URL", None)
         if self.with_redis:
             self.env["REDIS_URL"] = "redis://127.0.0.1:6379/12"
+        self.env.update(env or {})
         self.server: subprocess.Popen[bytes] | None = None
 
     @property
@@ -202,6 +219,13 @@ class Portal:
         self.manage("addsuite", suite.suite_id, "--provider", demo.provider.corpid,
                     "--secret", suite.secret, "--token", suite.token,
                     "--aes-key", suite.encoding_aes_key)  # fmt: skip
+        self.serve()
+        return self
+
+    def serve(self, **env: str) -> None:
+        """(Re)start gunicorn, with ``env`` added to the environment."""
+        self.stop()
+        self.env.update(env)
         self.server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "bench.wsgi:application",
              "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers), "-k", "gthread",
@@ -209,7 +233,12 @@ class Portal:
             cwd=ROOT, env=self.env,
         )  # fmt: skip
         self.get("/healthz/live")  # waits for the workers
-        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.terminate()
+            self.server.wait(30)
+            self.server = None
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         """One GET, as through the production proxy; retried while the server is starting."""
@@ -224,9 +253,7 @@ class Portal:
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc: object) -> None:
-        if self.server is not None:
-            self.server.terminate()
-            self.server.wait(30)
+        self.stop()
         if self.engine == "postgres":
             recreate_database(self.url, create=False)
         if self.with_redis:
@@ -266,6 +293,25 @@ class Portal:
             raise RuntimeError(f"wrk: {report}")
         return Load(report["requests"], report["requests"] / report["seconds"],
                     report["p50_ms"], report["p99_ms"], cpu)  # fmt: skip
+
+    def wrk_get(
+        self, path: str, *, seconds: float, connections: int, headers: dict[str, str]
+    ) -> Load:
+        """Closed loop GETs of one path; every answer must be 2xx."""
+        flags = [f"-H{name}: {value}" for name, value in {**HEADERS, **headers}.items()]
+        before = self.cpu()
+        result = subprocess.run(
+            [WRK, "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--latency", *flags,
+             f"http://127.0.0.1:{self.port}{path}"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        cpu = self.cpu() - before
+        out = result.stdout
+        if "Non-2xx" in out or "Socket errors" in out:
+            raise RuntimeError(f"wrk {path}: {out}")
+        requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+        return Load(requests, rate, _wrk_ms(out, "50%"), _wrk_ms(out, "99%"), cpu)
 
     def fixed_rate(
         self, requests: list[tuple[str, bytes]], *, rate: float, connections: int

@@ -1,13 +1,19 @@
-"""``GET /healthz``: liveness and readiness as JSON (SPEC §3 contract).
+"""``GET /healthz``: readiness as JSON (SPEC §3 contract); ``GET /healthz/live``: liveness.
 
 The database is the source of truth: when it is unreachable the answer is 503 "down". Any other
 failing check makes the answer "degraded" with 200, because the portal still works without it.
 Failures report the exception type only; messages can carry connection URLs.
+
+The checks cost a query, a cache round trip, a broker connection and a ticket query, so a
+process reuses its last answer for HEALTHZ_CACHE_SECONDS: a probe every second, or a crowd of
+them, costs one run of the checks per interval and process. Concurrent callers during a run
+wait for it instead of starting their own.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -94,13 +100,29 @@ def overall_status(checks: dict[str, dict[str, Any]]) -> str:
     return "ok"
 
 
+def readiness() -> dict[str, Any]:
+    checks = {name: run_check(check) for name, check in CHECKS.items()}
+    return {"status": overall_status(checks), "checks": checks}
+
+
+_last: tuple[float, dict[str, Any]] | None = None  # (monotonic time, answer), per process
+_running = threading.Lock()
+_clock = time.monotonic
+
+
+def cached_readiness() -> dict[str, Any]:
+    global _last
+    with _running:
+        if _last is None or _clock() - _last[0] >= settings.HEALTHZ_CACHE_SECONDS:
+            _last = (_clock(), readiness())
+        return _last[1]
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {name: run_check(check) for name, check in CHECKS.items()}
-    status = overall_status(checks)
-    http_status = 503 if status == "down" else 200
-    return JsonResponse({"status": status, "checks": checks}, status=http_status)
+    answer = cached_readiness()
+    return JsonResponse(answer, status=503 if answer["status"] == "down" else 200)
 
 
 @never_cache

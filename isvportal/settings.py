@@ -15,6 +15,7 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("ISVPORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -228,9 +229,23 @@ else:
         "control_folder": str(VAR_DIR / "celery" / "control"),  # broadcasts; default is the cwd
         "store_processed": False,
     }
-# Webhook deliveries wait on the ISV's receivers: their own queue, so callbacks never queue
-# behind them (a worker consumes both: -Q celery,webhooks).
-CELERY_TASK_ROUTES = {"webhooks.tasks.*": {"queue": "webhooks"}}
+# One queue per kind of work, so that a webhook backlog (receivers are slow) or a renewal wave
+# never delays callback processing. A worker started without -Q consumes them all; a larger
+# deployment runs a worker per queue (-Q callbacks, -Q credentials…): README "Scaling out".
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in ("callbacks", "credentials", "webhooks", "housekeeping", "celery")
+]
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # only tasks added without a route land here
+CELERY_TASK_ROUTES = {
+    "callbacks.tasks.process_event": {"queue": "callbacks"},
+    "callbacks.tasks.dispatch_events": {"queue": "callbacks"},
+    "tokens.tasks.*": {"queue": "credentials"},
+    "webhooks.tasks.*": {"queue": "webhooks"},
+    "callbacks.tasks.*": {"queue": "housekeeping"},  # the sweeper and the purge
+    "corps.tasks.*": {"queue": "housekeeping"},
+    "licenses.tasks.*": {"queue": "housekeeping"},
+    "billing.tasks.*": {"queue": "housekeeping"},
+}
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -282,6 +297,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # and how long processed events are kept.
 CALLBACK_TIMESTAMP_TOLERANCE = env.int("CALLBACK_TIMESTAMP_TOLERANCE", default=300)
 CALLBACK_MAX_BODY = 64 * 1024
+# /healthz runs its checks (database, cache, broker, tickets) at most this often per process;
+# 0 runs them on every call. /healthz/live never touches anything.
+HEALTHZ_CACHE_SECONDS = env.float("HEALTHZ_CACHE_SECONDS", default=5.0)
 CALLBACK_RETENTION_DAYS = env.int("CALLBACK_RETENTION_DAYS", default=30)
 CALLBACK_CLAIM_LEASE = env.int("CALLBACK_CLAIM_LEASE", default=300)  # seconds
 

@@ -7,3 +7,5 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from isvportal.settings import *  # noqa: F403
+
+HEALTHZ_CACHE_SECONDS = 0  # each test sees the state it set up; test_health covers the cache

@@ -121,3 +121,35 @@ def test_a_stale_suite_ticket_degrades_but_answers_200(client, age):
     assert body["status"] == "degraded"
     assert body["checks"]["suite_tickets"]["status"] == "stale"
     assert body["checks"]["suite_tickets"]["stale"] == ["wwsuite"]
+
+
+def test_liveness_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/live")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_readiness_is_reused_for_the_cache_interval(client, settings, monkeypatch):
+    """Within HEALTHZ_CACHE_SECONDS a process answers from its last run of the checks (one
+    query for ten probes); after it, the checks run again and see what changed."""
+    settings.HEALTHZ_CACHE_SECONDS = 60
+    monkeypatch.setattr(health, "_last", None)
+    runs = []
+
+    def counted() -> dict[str, str]:
+        runs.append(1)
+        return {"vendor": "counted"}
+
+    monkeypatch.setitem(health.CHECKS, "database", counted)
+    for _ in range(10):
+        assert client.get("/healthz").json()["status"] in ("ok", "degraded")
+    assert len(runs) == 1
+    later = health._clock() + 61
+    monkeypatch.setattr(health, "_clock", lambda: later)
+
+    def unreachable():
+        raise OperationalError("gone")
+
+    monkeypatch.setitem(health.CHECKS, "database", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["status"] == "down"

@@ -106,8 +106,6 @@ class Command(BaseCommand):
                 "isvportal",
                 "worker",
                 "-B",
-                "-Q",
-                "celery,webhooks",
                 "--concurrency",
                 "2",
                 "-l",

@@ -1,0 +1,42 @@
+"""Every task has a queue of its own kind, and a worker started without -Q consumes them all."""
+
+from __future__ import annotations
+
+import pytest
+
+from isvportal.celery import app as celery_app
+
+QUEUES = {"callbacks", "credentials", "webhooks", "housekeeping"}
+
+
+def _queue(task_name: str) -> str:
+    return celery_app.amqp.router.route({}, task_name)["queue"].name
+
+
+def test_every_platform_task_is_routed_to_a_named_queue():
+    celery_app.loader.import_default_modules()
+    names = [name for name in celery_app.tasks if not name.startswith("celery.")]
+    assert names
+    unrouted = {name: _queue(name) for name in names if _queue(name) not in QUEUES}
+    assert unrouted == {}
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("callbacks.tasks.process_event", "callbacks"),
+        ("callbacks.tasks.dispatch_events", "callbacks"),
+        ("callbacks.tasks.requeue_stalled_events", "housekeeping"),
+        ("tokens.tasks.refresh_credential", "credentials"),
+        ("tokens.tasks.refresh_due_credentials", "credentials"),
+        ("webhooks.tasks.deliver_webhook", "webhooks"),
+        ("licenses.tasks.sync_all_licenses", "housekeeping"),
+    ],
+)
+def test_callbacks_never_share_a_queue_with_webhooks_or_renewals(task, queue):
+    assert _queue(task) == queue
+
+
+def test_a_worker_without_q_consumes_every_queue():
+    declared = {queue.name for queue in celery_app.conf.task_queues}
+    assert declared >= QUEUES
