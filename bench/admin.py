@@ -79,12 +79,13 @@ def insert(suite_id: int, first: int, corps: int, members_per_corp: int) -> None
               corp_type, corp_square_logo_url, corp_scale, corp_industry, corp_sub_industry,
               permanent_code,
               auth_mode, auth_scope, auth_info, edition_id, edition_name, admin_userid,
-              admin_open_userid, install_state, status, installed_at, updated_at, agentid)
+              admin_open_userid, install_state, status, installed_at, updated_at, agentid,
+              app_closed)
             SELECT %s, 'wpcorp' || lpad(g::text, 7, '0'), '企业' || g, '企业' || g || '有限公司',
               'verified', '', '1-50人', 'IT服务', '', '', 0, '{}', '{}', 'E1',
               CASE WHEN g %% 3 = 0 THEN '试用版' ELSE '专业版' END, 'admin', '', '',
               CASE WHEN g %% 10 = 0 THEN 'cancelled' ELSE 'active' END,
-              now() - (g %% 365) * interval '1 day', now(), 1000002
+              now() - (g %% 365) * interval '1 day', now(), 1000002, false
             FROM generate_series(%s, %s) AS g
             """,
             [suite_id, first, first + corps - 1],
