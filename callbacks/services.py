@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from datetime import datetime, timedelta
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
@@ -36,19 +38,18 @@ def _corpid_of(received: Received) -> str:
     )
 
 
-def _insert_statement(model: type[models.Model]) -> tuple[str, list[models.Field]]:
-    """The INSERT the ORM writes for a new row of ``model``, and its fields in order."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+@functools.cache
+def _event_insert(vendor: str) -> tuple[str, list[models.Field]]:
+    """The INSERT the ORM writes for a new event row on this database, and its fields in
+    order. ``vendor`` keys the cache: the quoting is the connection's."""
+    fields = [f for f in CallbackEvent._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     # Names from the model's own metadata, quoted; every value is bound.
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    table, pk = quote(CallbackEvent._meta.db_table), quote(CallbackEvent._meta.pk.column)
     statement = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
     return statement, fields
-
-
-_event_insert: dict[str, tuple[str, list[models.Field]]] = {}
 
 
 def _event_row_insert(record: CallbackEvent) -> None:
@@ -56,9 +57,7 @@ def _event_row_insert(record: CallbackEvent) -> None:
     per process. On the callback path Django's compiler cost more CPU than the database spent
     on the row (bench/profiles). No signal is sent for CallbackEvent saves."""
     vendor = connection.vendor
-    if vendor not in _event_insert:
-        _event_insert[vendor] = _insert_statement(CallbackEvent)
-    statement, fields = _event_insert[vendor]
+    statement, fields = _event_insert(vendor)
     for field in fields:
         field.pre_save(record, add=True)  # auto_now_add stamps received_at
     params = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
@@ -66,8 +65,6 @@ def _event_row_insert(record: CallbackEvent) -> None:
         if vendor == "postgresql":
             # Bound on the server and prepared once per connection: no quoting of the
             # kilobytes of ciphertext in Python, no parsing and planning by the server.
-            import psycopg
-
             with connection.wrap_database_errors, psycopg.Cursor(cursor.connection) as bound:
                 bound.execute(statement, params, prepare=True)
                 row = bound.fetchone()

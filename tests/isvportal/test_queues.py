@@ -1,4 +1,5 @@
-"""Every task has a queue of its own kind, and a worker started without -Q consumes them all."""
+"""Every task has a queue of its own kind, and every queue is declared in CELERY_TASK_QUEUES,
+which is what a worker started without -Q consumes."""
 
 from __future__ import annotations
 
@@ -37,6 +38,6 @@ def test_callbacks_never_share_a_queue_with_webhooks_or_renewals(task, queue):
     assert _queue(task) == queue
 
 
-def test_a_worker_without_q_consumes_every_queue():
+def test_every_queue_is_declared_for_a_worker_without_q():
     declared = {queue.name for queue in celery_app.conf.task_queues}
     assert declared >= QUEUES
