@@ -31,8 +31,8 @@ from bench.serving import Load, Portal
 PAGE_URL = "https://app.example.com/page?x=1"
 
 
-def seed(wecom: Any) -> tuple[str, str]:
-    """A corp installed from the sandbox with 200 members; (corpid, a member's bearer token)."""
+def seed(wecom: Any) -> str:
+    """A corp installed from the sandbox with 200 members; a member's bearer token."""
     from django.test.utils import override_settings
 
     from bench.tenancy import install, seed_suite
@@ -48,7 +48,7 @@ def seed(wecom: Any) -> tuple[str, str]:
     ]
     member_user_ensure(members[0])
     token, _row = api_token_issue(member=members[0])
-    return corp.corpid, token
+    return token
 
 
 def queries(path: str, token: str, **overrides: object) -> int:
@@ -85,7 +85,7 @@ def main() -> None:
     wecom = SandboxServer(config, push_tickets=False).start()
     portal.env["WECOM_API_BASE"] = os.environ["WECOM_API_BASE"] = wecom.url
     with portal:
-        _corpid, token = seed(wecom)
+        token = seed(wecom)
         auth = {"Authorization": f"Bearer {token}"}
         targets = {
             "bare read": ("/bench/read/", {}),

@@ -115,7 +115,7 @@ def main() -> None:
             "≥ 0.8x",
         )
         row(
-            f"callback CPU per request, app + database ({label})",
+            f"callback CPU per request in the gunicorn workers ({label})",
             callbacks,
             r"callback .*cpu/req app ([\d.]+) ms|{:.2f} ms app",
             r"bare .*cpu/req app ([\d.]+) ms|bare view {:.2f} ms app",
