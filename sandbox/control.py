@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sandbox import customers
+from sandbox import customers, storms
 from sandbox.api import Call, get_register_code
 from sandbox.engine import ApiError, Fault
 from sandbox.licensing import DAY, TRIAL_DAYS
@@ -165,17 +165,29 @@ def license_refund(life: Lifecycle, data: Data) -> dict[str, Any]:
     return _pushed(life.license_refund(_text(data, "order_id")))
 
 
-def message_burst(life: Lifecycle, data: Data) -> dict[str, Any]:
-    count = _int(data, "count")
-    redeliver_every = _int(data, "redeliver_every", 0)
-    threads = _int(data, "threads", 8)
+def _storm_size(data: Data) -> tuple[int, int]:
+    """How many events, on how many concurrent connections."""
+    count, threads = _int(data, "count"), _int(data, "threads", 8)
     if not 1 <= count <= 100_000:
         raise LifecycleError("count must be between 1 and 100000")
-    if redeliver_every < 0 or not 1 <= threads <= 64:
-        raise LifecycleError("redeliver_every must be 0 or more and threads between 1 and 64")
-    return life.message_burst(
-        _text(data, "suite_id"), count, redeliver_every=redeliver_every, threads=threads
+    if not 1 <= threads <= 64:
+        raise LifecycleError("threads must be between 1 and 64")
+    return count, threads
+
+
+def message_burst(life: Lifecycle, data: Data) -> dict[str, Any]:
+    count, threads = _storm_size(data)
+    redeliver_every = _int(data, "redeliver_every", 0)
+    if redeliver_every < 0:
+        raise LifecycleError("redeliver_every must be 0 or more")
+    return storms.message_burst(
+        life, _text(data, "suite_id"), count, redeliver_every=redeliver_every, threads=threads
     )
+
+
+def contact_storm(life: Lifecycle, data: Data) -> dict[str, Any]:
+    count, threads = _storm_size(data)
+    return storms.contact_storm(life, _text(data, "suite_id"), count, threads=threads)
 
 
 def register_code(life: Lifecycle, data: Data) -> dict[str, Any]:
@@ -319,6 +331,7 @@ ACTIONS: dict[str, Action] = {
     "customer_change": customer_change,
     "app_event": app_event,
     "message_burst": message_burst,
+    "contact_storm": contact_storm,
     "end_trial": end_trial,
     "app_order": app_order,
     "app_pay": app_pay,

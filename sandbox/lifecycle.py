@@ -7,7 +7,6 @@ act only through here.
 from __future__ import annotations
 
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sandbox import register_sync
@@ -279,7 +278,7 @@ class Lifecycle:
         if userid not in corp.members:
             raise LifecycleError(f"no member {userid} in {corpid}")
         if event == "text":
-            fields = self._text_message(authorization, userid, content or "你好")
+            fields = self.text_message(authorization, userid, content or "你好")
         else:
             fields = self._app_common(authorization, userid, "event")
             fields.update(Event=event, EventKey="", AgentID=authorization.agentid)
@@ -389,50 +388,10 @@ class Lifecycle:
             self.sandbox.editions.start_trial(authorization, self.sandbox.now())
         return self._order_event("change_editon", suite_id, corpid)
 
-    def _text_message(self, authorization: Authorization, userid: str, content: str) -> dict:
+    def text_message(self, authorization: Authorization, userid: str, content: str) -> dict:
         fields = self._app_common(authorization, userid, "text")
         fields.update(Content=content, MsgId=secrets.randbits(63), AgentID=authorization.agentid)
         return fields
-
-    def message_burst(
-        self, suite_id: str, count: int, *, redeliver_every: int = 0, threads: int = 8
-    ) -> dict[str, int]:
-        """Members of every corp that installed the suite send `count` text messages at once,
-        round robin over the corps; every `redeliver_every`-th one is delivered twice, as WeCom
-        does when it misses an answer, right after itself so that the two deliveries race on
-        different connections. Deliveries run on `threads` concurrent connections."""
-        if self.sandbox.config.suite(suite_id) is None:
-            raise LifecycleError(f"unknown suite {suite_id}")
-        with self.sandbox.lock:
-            authorizations = [
-                a
-                for (suite, _), a in self.sandbox.authorizations.items()
-                if suite == suite_id and a.active
-            ]
-            senders = [(a, self.corp(a.corpid).admin_userid) for a in authorizations]
-        if not senders:
-            raise LifecycleError(f"suite {suite_id} is not installed in any corp")
-        messages = []
-        for number in range(count):
-            authorization, userid = senders[number % len(senders)]
-            fields = self._text_message(authorization, userid, f"消息 {number}")
-            twice = redeliver_every and number % redeliver_every == 0
-            messages += [(authorization, fields)] * (2 if twice else 1)
-
-        def deliver(message: tuple[Authorization, dict]) -> bool:
-            authorization, fields = message
-            return self.pusher.data(
-                suite_id, authorization.corpid, authorization.agentid, fields
-            ).ok
-
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            delivered = sum(pool.map(deliver, messages))
-        return {
-            "corps": len(senders),
-            "messages": count,
-            "deliveries": len(messages),
-            "delivered": delivered,
-        }
 
     # --- sign-in codes ---------------------------------------------------------------------
 

@@ -208,6 +208,20 @@ def test_a_message_burst_reaches_every_installed_corp_with_its_redeliveries(
     assert {received.receive_id for received in receiver.received[-12:]} == {installed}
 
 
+def test_a_contact_storm_creates_one_member_per_event_with_the_ack_times(
+    wecom, receiver, installed
+):
+    storm = wecom.action("contact_storm", suite_id=wecom.suite.suite_id, count=6, threads=3)
+    acks = (storm.pop("ack_p50_ms"), storm.pop("ack_p99_ms"), storm.pop("ack_max_ms"))
+    assert 0 < acks[0] <= acks[1] <= acks[2] and storm.pop("seconds") > 0
+    assert storm == {"corps": 1, "events": 6, "delivered": 6}
+    created = receiver.events("change_contact")
+    assert sorted(e.userid for e in created) == [f"storm{n:06d}" for n in range(6)]
+    assert {e.change_type for e in created} == {"create_user"}
+    assert {e.auth_corpid for e in created} == {installed}
+    assert len(wecom.pushes("change_contact/create_user")) == 6
+
+
 def test_a_burst_needs_an_installed_corp(wecom):
     from sandbox.testing import ControlError
 
@@ -231,7 +245,8 @@ def test_a_burst_needs_an_installed_corp(wecom):
         ),
         ("message_burst", {"count": 0}, "count must be"),
         ("message_burst", {"count": "many"}, "count must be an integer"),
-        ("message_burst", {"count": 5, "threads": 500}, "threads between"),
+        ("message_burst", {"count": 5, "threads": 500}, "threads must be between"),
+        ("contact_storm", {"count": 100_001}, "count must be"),
         ("message_burst", {"count": 5, "suite_id": "wwnosuch"}, "unknown suite"),
     ],
 )
