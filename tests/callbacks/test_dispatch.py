@@ -7,8 +7,11 @@ from cryptography.fernet import Fernet
 
 from callbacks import tasks
 from callbacks.dispatch import MAX_BATCH, Dispatcher
+from callbacks.handlers import HANDLERS
+from callbacks.models import CallbackEvent
 from corps.services import suite_upsert
 from isvportal.celery import app as celery_app
+from wecom.events import SuiteTicket
 
 
 @pytest.fixture
@@ -70,11 +73,60 @@ def test_a_broker_failure_does_not_raise(queued, caplog, monkeypatch):
     assert any(r.message == "callback dispatch failed" for r in caplog.records)
 
 
-def test_dispatch_events_fans_out_one_task_per_event(monkeypatch):
-    sent: list[int] = []
-    monkeypatch.setattr(tasks.process_event, "delay", sent.append)
-    tasks.dispatch_events(event_ids=[3, 4])
-    assert sent == [3, 4]
+def _received(portal, monkeypatch, count):
+    """``count`` suite_ticket events stored and acknowledged, their processing not started."""
+    earlier = list(CallbackEvent.objects.values_list("pk", flat=True))
+    monkeypatch.setattr(tasks.process_event, "delay", lambda pk: None)
+    for number in range(count):
+        fields = {"SuiteId": portal.suite.suite_id, "InfoType": "suite_ticket",
+                  "TimeStamp": 1, "SuiteTicket": f"ticket-{number}"}  # fmt: skip
+        assert portal.post(portal.command_path, *portal.seal(fields)).text == "success"
+    monkeypatch.undo()
+    events = CallbackEvent.objects.exclude(pk__in=earlier).order_by("pk")
+    assert [e.status for e in events] == ["received"] * count
+    return [e.pk for e in events]
+
+
+def test_a_batch_is_processed_in_its_task_without_a_task_per_event(portal, monkeypatch):
+    ids = _received(portal, monkeypatch, 3)
+    published: list[object] = []
+    monkeypatch.setattr(tasks.process_event, "apply_async", lambda *a, **k: published.append(a))
+    monkeypatch.setattr(tasks.process_event, "delay", published.append)
+    tasks.dispatch_events(event_ids=ids)
+    assert published == []
+    events = CallbackEvent.objects.filter(pk__in=ids)
+    assert {(e.status, e.attempts) for e in events} == {("processed", 1)}
+
+
+def test_a_failing_event_of_a_batch_gets_a_retrying_task_of_its_own(portal, monkeypatch):
+    ids = _received(portal, monkeypatch, 3)
+    handle = HANDLERS[SuiteTicket]
+
+    def flaky(record, event):
+        if record.pk == ids[1]:
+            raise ConnectionError("WeCom unreachable")
+        handle(record, event)
+
+    monkeypatch.setitem(HANDLERS, SuiteTicket, flaky)
+    retries: list[tuple[object, dict]] = []
+    monkeypatch.setattr(tasks.process_event, "apply_async", lambda a, **k: retries.append((a, k)))
+    tasks.dispatch_events(event_ids=ids)
+    assert [args for args, _ in retries] == [(ids[1],)]
+    assert 0 <= retries[0][1]["countdown"] <= 10
+    statuses = dict(CallbackEvent.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert statuses == {ids[0]: "processed", ids[1]: "failed", ids[2]: "processed"}
+
+
+def test_a_batch_past_its_budget_hands_the_rest_on(portal, monkeypatch):
+    ids = _received(portal, monkeypatch, 3)
+    handed: list[list[int]] = []
+    monkeypatch.setattr(tasks.dispatch_events, "delay", handed.append)
+    monkeypatch.setattr(tasks, "BATCH_BUDGET", -1.0)  # spent before the first event
+    tasks.dispatch_events(event_ids=ids)
+    assert handed == [ids]
+    assert set(CallbackEvent.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        "received"
+    }
 
 
 def test_a_changed_token_takes_effect_at_once(portal):
