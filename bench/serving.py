@@ -215,7 +215,9 @@ class Portal:
                 conn.execute(BARE_TABLE.format(key="integer PRIMARY KEY AUTOINCREMENT"))
         demo = load_config()
         suite = demo.suites[0]
-        self.manage("addprovider", demo.provider.corpid, "--secret", demo.provider.secret)
+        self.manage("addprovider", demo.provider.corpid, "--secret", demo.provider.secret,
+                    "--token", demo.provider.token,
+                    "--aes-key", demo.provider.encoding_aes_key)  # fmt: skip
         self.manage("addsuite", suite.suite_id, "--provider", demo.provider.corpid,
                     "--secret", suite.secret, "--token", suite.token,
                     "--aes-key", suite.encoding_aes_key)  # fmt: skip

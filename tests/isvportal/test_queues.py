@@ -41,3 +41,26 @@ def test_callbacks_never_share_a_queue_with_webhooks_or_renewals(task, queue):
 def test_every_queue_is_declared_for_a_worker_without_q():
     declared = {queue.name for queue in celery_app.conf.task_queues}
     assert declared >= QUEUES
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "callbacks.tasks.process_event",
+        "tokens.tasks.refresh_credential",
+        "webhooks.tasks.deliver_webhook",
+    ],
+)
+def test_a_published_task_lands_in_its_own_queue_only(task):
+    """The queues declared and bound as a worker declares them, on kombu's in-memory broker,
+    which routes a direct exchange as RabbitMQ and Redis do: queues bound with one routing key
+    would each get a copy of every task."""
+    queues = celery_app.amqp.queues
+    with celery_app.connection_for_write("memory://") as connection:
+        channel = connection.default_channel
+        for queue in queues.values():
+            queue(channel).declare()
+            channel.queue_purge(queue.name)
+        celery_app.send_task(task, args=[1], connection=connection)
+        sizes = {name: channel.queue_declare(name, passive=True).message_count for name in queues}
+    assert sizes == {name: int(name == _queue(task)) for name in queues}
