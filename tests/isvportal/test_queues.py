@@ -43,6 +43,7 @@ def test_every_queue_is_declared_for_a_worker_without_q():
     assert declared >= QUEUES
 
 
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # publishes on purpose
 @pytest.mark.parametrize(
     "task",
     [
