@@ -223,7 +223,10 @@ def license_required(member: Member, now: datetime | None = None) -> bool:
     """True when the member may not use the app: the install's check is on, its trial is over
     (check_time passed), and the member holds no valid base account."""
     now = now or timezone.now()
-    state = CorpLicense.objects.filter(corp_id=member.corp_id).first()
+    try:
+        state: CorpLicense | None = member.corp.license  # select_related by the bearer auth
+    except CorpLicense.DoesNotExist:
+        state = None
     if state is None or not state.check_enabled:
         return False
     if state.check_time is None or state.check_time > now:

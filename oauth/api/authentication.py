@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from corps.fields import EncryptedTextField
+from corps.models import Suite
 from oauth.keys import key_digest
 from oauth.models import ApiToken, ServiceKey
 
@@ -33,6 +36,20 @@ def _touch(row: ApiToken | ServiceKey, now: datetime) -> None:
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
         manager = type(row)._default_manager
         manager.filter(pk=row.pk).update(last_used_at=now)
+
+
+def _member_tokens() -> QuerySet[ApiToken]:
+    """Tokens with everything a member request reads, in one query: the member, the user, the
+    corp with its licence state (IsTenantMember) and its suite (the credential cache's key).
+    The suite's secrets are left out: no request of a member needs them decrypted. (The corp's
+    permanent code stays: a credential read checks that the corp still has one.)"""
+    secrets = [
+        f"member__corp__suite__{field.name}"
+        for field in Suite._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
+    related = ("member__corp__license", "member__corp__suite", "member__user")
+    return ApiToken.objects.select_related(*related).defer(*secrets)
 
 
 class ServiceAccount:
@@ -64,11 +81,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         value = _bearer(request)
         if value is None or value.startswith(KEY_PREFIX):
             return None
-        token = (
-            ApiToken.objects.select_related("member__corp", "member__user")
-            .filter(digest=key_digest(value))
-            .first()
-        )
+        token = _member_tokens().filter(digest=key_digest(value)).first()
         now = timezone.now()
         user = token.member.user if token is not None else None
         if token is None or token.expires_at <= now or user is None or not user.is_active:

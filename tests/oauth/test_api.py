@@ -213,3 +213,22 @@ def test_the_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and "swagger" in docs.content.decode().lower()
     assert urlsplit("/static/drf_spectacular_sidecar/").path in docs.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        # the token with its member, user, corp and licence state; the member's base account
+        ("/api/v1/me/", 2),
+        # the token join; both tickets come from the cache
+        ("/api/v1/jssdk/config/?url=http://127.0.0.1:8000/app/page", 1),
+        # the token join; the page's count and its rows
+        ("/api/v1/corp/members/", 3),
+    ],
+)
+def test_a_warm_member_request_makes_its_few_queries(
+    two_corps, client, django_assert_num_queries, path, queries
+):
+    assert get(client, path, two_corps.a_token).status_code == 200  # warm: tickets, last use
+    with django_assert_num_queries(queries):
+        assert get(client, path, two_corps.a_token).status_code == 200
