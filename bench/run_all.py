@@ -1,8 +1,9 @@
 """Run every benchmark and write one table to bench/RESULTS.md: figure, measured, ratio, target.
 
 Each benchmark measures against its own baseline in the same run (the machine is noisy), so
-the ratios are the numbers to compare between runs. Needs PostgreSQL for the callback and
-admin benchmarks (see their docstrings); Redis is used when it answers.
+the ratios are the numbers to compare between runs. Needs PostgreSQL for the callback, storm
+and admin benchmarks and RabbitMQ for the storm (see their docstrings); Redis is used when it
+answers.
 
     python bench/run_all.py
 """
@@ -164,6 +165,20 @@ def main() -> None:
         r"receiver 2xx\s+p50 \d+ ms\s+p99 (\d+) ms|{:.0f} ms",
         r"ratio to ack p50 \d+x / p99 (\d+)x|{:.0f}x the callback ack p99",
         "—",
+    )
+    storm = run("storm.py")
+    drained = number(r"drained in\s+([\d.]+) s", storm)
+    ack_p99 = number(r"ack\s+p50 [\d.]+ ms\s+p99 ([\d.]+) ms", storm)
+    pushed = number(r"pushed in .*\((\d+) events/s", storm)
+    once = "every event processed once" if "exactly once  yes" in storm else "NOT exactly once"
+    rows.append(
+        (
+            "storm: 20,000 change_contact over 500 corps, 3 web + 3 workers, PostgreSQL + "
+            "RabbitMQ: drain time, ack p99 as the sandbox measured it",
+            f"drained in {drained:.0f} s, {once}",
+            f"ack p99 {ack_p99:.0f} ms (pushed at {pushed:.0f}/s on 16 connections)",
+            "exactly once",
+        )
     )
     admin = run("admin.py")
     slowest = max(
