@@ -54,8 +54,8 @@ def dispatch_events(event_ids: list[int]) -> None:
     """A batch handed over by the web process, processed here one event after another: one
     broker round trip per batch, not per event (bench/storm.py). An event that fails gets a
     process_event task of its own, retried with backoff; after BATCH_BUDGET seconds the rest
-    goes out as a new batch. A worker that dies mid-batch has the batch delivered again (late
-    ack): the events done are not claimed twice, the one in hand is swept up after its lease."""
+    goes out as a new batch. If the worker dies mid-batch, the events not finished are enqueued
+    again by the sweeper or the broker's redelivery (late ack); the claim keeps each to one run."""
     deadline = time.monotonic() + BATCH_BUDGET
     for index, event_id in enumerate(event_ids):
         if time.monotonic() > deadline:

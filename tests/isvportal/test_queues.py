@@ -3,6 +3,8 @@ which is what a worker started without -Q consumes."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 
 from isvportal.celery import app as celery_app
@@ -58,10 +60,12 @@ def test_a_published_task_lands_in_its_own_queue_only(task):
     would each get a copy of every task."""
     queues = celery_app.amqp.queues
     with celery_app.connection_for_write("memory://") as connection:
-        channel = connection.default_channel
-        for queue in queues.values():
-            queue(channel).declare()
-            channel.queue_purge(queue.name)
+        bound = {name: queue(connection.default_channel) for name, queue in queues.items()}
+        for queue in bound.values():
+            queue.declare()
+            queue.purge()
         celery_app.send_task(task, args=[1], connection=connection)
-        sizes = {name: channel.queue_declare(name, passive=True).message_count for name in queues}
+        # kombu annotates queue_declare as returning the name; it returns the broker's answer.
+        declared = {name: cast(Any, q.queue_declare(passive=True)) for name, q in bound.items()}
+        sizes = {name: answer.message_count for name, answer in declared.items()}
     assert sizes == {name: int(name == _queue(task)) for name in queues}
