@@ -110,6 +110,15 @@ def test_postgres_uses_persistent_connections_by_default(load):
     assert "pool" not in db["OPTIONS"]
 
 
+def test_postgres_binds_on_the_server_unless_told_not_to(load):
+    url = "postgres://u@h/isv"
+    options = load(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    bouncer = load(DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0")["DATABASES"]["default"]
+    assert "server_side_binding" not in bouncer["OPTIONS"]
+    assert "prepare_threshold" not in bouncer["OPTIONS"]  # Django's default: never prepare
+
+
 def test_postgres_can_use_a_connection_pool(load):
     db = load(DATABASE_URL="postgresql://u@h/isv", DATABASE_POOL="1")["DATABASES"]["default"]
     assert db["OPTIONS"]["pool"]["max_size"] == 10

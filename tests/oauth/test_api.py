@@ -232,3 +232,18 @@ def test_a_warm_member_request_makes_its_few_queries(
     assert get(client, path, two_corps.a_token).status_code == 200  # warm: tickets, last use
     with django_assert_num_queries(queries):
         assert get(client, path, two_corps.a_token).status_code == 200
+
+
+def test_the_token_join_is_prepared_on_postgresql_after_a_few_requests(two_corps, client):
+    """Planning the five-table join cost ten times running it; a prepared statement is planned
+    once per connection."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(6):  # psycopg prepares a statement on its fifth run
+        assert get(client, "/api/v1/jssdk/config/?url=http://127.0.0.1:8000/p", two_corps.a_token)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "oauth_apitoken"' in statement for statement in prepared)
