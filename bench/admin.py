@@ -86,7 +86,7 @@ def insert(suite_id: int, first: int, corps: int, members_per_corp: int) -> None
               CASE WHEN g %% 3 = 0 THEN '试用版' ELSE '专业版' END, 'admin', '', '',
               CASE WHEN g %% 10 = 0 THEN 'cancelled' ELSE 'active' END,
               now() - (g %% 365) * interval '1 day', now(), 1000002, false
-            FROM generate_series(%s, %s) AS g
+            FROM generate_series(%s::integer, %s::integer) AS g
             """,
             [suite_id, first, first + corps - 1],
         )
@@ -97,7 +97,7 @@ def insert(suite_id: int, first: int, corps: int, members_per_corp: int) -> None
                   position, departments, status, is_admin, created_at, updated_at)
                 SELECT c.id, 'wo' || c.id || '_' || m, 'u' || m, '成员' || m, '', 1, '', '[1]', 1,
                   m = 1, now(), now()
-                FROM corps_authorizedcorp c CROSS JOIN generate_series(1, %s) AS m
+                FROM corps_authorizedcorp c CROSS JOIN generate_series(1, %s::integer) AS m
                 WHERE c.id >= (SELECT min(id) FROM corps_authorizedcorp WHERE corpid >= %s)
                 """,
                 [members_per_corp, f"wpcorp{first:07d}"],
