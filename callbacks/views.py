@@ -43,7 +43,7 @@ def receive(request: HttpRequest, resolve: Callable[[], CallbackURL]) -> HttpRes
         )
         return _text(rejected.reason, rejected.status)
     try:
-        record, created = event_store(url=url, received=received)
+        event_id, created = event_store(url=url, received=received)
     except DatabaseError as error:
         # Not stored, so not acknowledged: WeCom delivers it again.
         log.error(
@@ -52,7 +52,7 @@ def receive(request: HttpRequest, resolve: Callable[[], CallbackURL]) -> HttpRes
         return _text(_("The event could not be stored; try again."), 503)
     log.info(
         "callback stored" if created else "callback redelivered",
-        extra={"event_id": record.pk, "kind": record.kind, "receiver": url.receiver},
+        extra={"event_id": event_id, "kind": received.event.kind, "receiver": url.receiver},
     )
     # Data callbacks may answer with an (encrypted) reply message; an empty body is "no reply".
     return _text("" if url.receiver == "data" else "success")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connections
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from callbacks import tasks, views
@@ -186,3 +187,19 @@ def test_retention_deletes_old_processed_events_only(portal, settings):
     assert old_and_done >= 2  # the fixture's suite_ticket and the create_auth
     assert tasks.purge_old_events() == old_and_done
     assert list(CallbackEvent.objects.values_list("status", flat=True)) == ["failed"]
+
+
+def test_the_event_log_keeps_its_references_without_database_constraints(portal):
+    """The event row has no foreign-key constraints in the database (they cost every callback
+    a lock on its suite's row); Django still refuses to delete a suite or provider with stored
+    events, and deleting a corp keeps its events with the corp cleared."""
+    corp = portal.install(0)
+    events = CallbackEvent.objects.filter(corp=corp)
+    assert events.exists()
+    with pytest.raises(ProtectedError):
+        portal.suite.delete()
+    with pytest.raises(ProtectedError):
+        portal.suite.provider.delete()
+    count = events.count()
+    corp.delete()
+    assert CallbackEvent.objects.filter(corpid=corp.corpid, corp=None).count() == count
