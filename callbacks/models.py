@@ -70,9 +70,10 @@ class CallbackEvent(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    traceback = models.TextField(_("traceback"), blank=True)
+    # Database defaults as well, so the callback's INSERT leaves these columns out.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0, db_default=0)
+    last_error = models.TextField(_("last error"), blank=True, db_default="")
+    traceback = models.TextField(_("traceback"), blank=True, db_default="")
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,30 +39,44 @@ def _corpid_of(received: Received) -> str:
 
 
 @functools.cache
-def _event_insert(vendor: str) -> tuple[str, tuple[models.Field, ...], dict[str, object]]:
-    """The INSERT the ORM writes for a new event row on this database, its fields in order and
-    their defaults. ``vendor`` keys the cache: the quoting is the connection's."""
-    fields = tuple(f for f in CallbackEvent._meta.concrete_fields if not f.primary_key)
+def _event_insert(vendor: str, names: tuple[str, ...]) -> tuple[str, tuple[models.Field, ...]]:
+    """The INSERT of a new event row with these columns (attnames), and their fields in order.
+    ``vendor`` keys the cache: the quoting is the connection's. Every column left out must
+    have a database default or allow NULL."""
+    meta = CallbackEvent._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
+    left_out = [
+        name
+        for name, f in by_attname.items()
+        if not (name in names or f.null or f.db_default is not NOT_PROVIDED)
+    ]
+    if left_out:
+        raise ValueError(f"an event row needs {', '.join(left_out)}")
+    fields = tuple(by_attname[name] for name in names)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     # Names from the model's own metadata, quoted; every value is bound.
-    table, pk = quote(CallbackEvent._meta.db_table), quote(CallbackEvent._meta.pk.column)
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
     statement = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
-    return statement, fields, {f.attname: f.get_default() for f in fields}
+    return statement, fields
 
 
 def _insert_event_row(**values: object) -> int:
-    """INSERT a new event row (``values`` by attname, the rest their defaults); returns its pk.
+    """INSERT a new event row (``values`` by attname, the other columns their database
+    defaults); returns its pk.
 
-    The statement the ORM would write, built once per process, and no model instance: on the
-    callback path Django's compiler and model machinery cost more CPU than the database spent
-    on the row (bench/profiles). No signal is sent for CallbackEvent saves. On PostgreSQL the
-    parameters are bound on the server and the statement is prepared per connection (settings).
+    One statement built once per process, and no model instance: on the callback path
+    Django's compiler and model machinery, and binding the columns that always start the same
+    (attempts, errors, claim), cost more CPU than the database spent on the row
+    (bench/callbacks.py). No signal is sent for CallbackEvent saves. On PostgreSQL the
+    parameters are bound on the server and the statement is prepared per connection.
     """
-    statement, fields, defaults = _event_insert(connection.vendor)
-    row = {**defaults, **values}
-    params = [f.get_db_prep_save(row[f.attname], connection) for f in fields]
+    statement, fields = _event_insert(connection.vendor, tuple(values))
+    params = [
+        f.get_db_prep_save(value, connection)
+        for f, value in zip(fields, values.values(), strict=True)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         (pk,) = cursor.fetchone()

@@ -65,4 +65,19 @@ class Migration(migrations.Migration):
                 verbose_name="suite",
             ),
         ),
+        migrations.AlterField(
+            model_name="callbackevent",
+            name="attempts",
+            field=models.PositiveIntegerField(db_default=0, default=0, verbose_name="attempts"),
+        ),
+        migrations.AlterField(
+            model_name="callbackevent",
+            name="last_error",
+            field=models.TextField(blank=True, db_default="", verbose_name="last error"),
+        ),
+        migrations.AlterField(
+            model_name="callbackevent",
+            name="traceback",
+            field=models.TextField(blank=True, db_default="", verbose_name="traceback"),
+        ),
     ]

@@ -11,7 +11,7 @@ from django.db import OperationalError, connections
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from callbacks import tasks, views
+from callbacks import services, tasks, views
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp, Member
 from isvportal.celery import app as celery_app
@@ -203,3 +203,16 @@ def test_the_event_log_keeps_its_references_without_database_constraints(portal)
     count = events.count()
     corp.delete()
     assert CallbackEvent.objects.filter(corpid=corp.corpid, corp=None).count() == count
+
+
+def test_a_stored_event_starts_from_the_database_defaults(portal, monkeypatch):
+    """The callback's INSERT leaves out the columns every new row starts with; the database
+    fills them, and an INSERT that would leave out a column without a default is refused."""
+    monkeypatch.setattr(tasks.process_event, "delay", lambda pk: None)  # stays received
+    _, (params, body) = create_auth(portal)
+    assert portal.post(portal.command_path, params, body).text == "success"
+    row = CallbackEvent.objects.get(kind="create_auth")
+    assert (row.status, row.attempts, row.last_error, row.traceback) == ("received", 0, "", "")
+    assert (row.claimed_at, row.processed_at) == (None, None)
+    with pytest.raises(ValueError, match="dedupe_key"):
+        services._insert_event_row(receiver="command", kind="x", envelope="", xml="")
