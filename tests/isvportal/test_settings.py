@@ -101,6 +101,11 @@ def test_development_defaults_need_no_server(load, tmp_path):
     Fernet(s["FIELD_ENCRYPTION_KEYS"][0])
 
 
+def test_sqlite_keeps_its_connections_unless_told_not_to(load):
+    assert load()["DATABASES"]["default"]["CONN_MAX_AGE"] == 60
+    assert load(DATABASE_CONN_MAX_AGE="0")["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+
+
 def test_postgres_uses_persistent_connections_by_default(load):
     db = load(DATABASE_URL="postgres://u:p@db.example:5433/isv")["DATABASES"]["default"]
     assert db["ENGINE"] == "django.db.backends.postgresql"
