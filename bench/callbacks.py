@@ -6,7 +6,13 @@ middleware stack, on one fresh database (PostgreSQL or SQLite):
 - bare: Django, one INSERT of the request body, ``success``;
 - callback: the real command callback: size and timestamp checks, envelope parse, signature,
   decrypt, receiveid, event parse, the event row (dedupe key, encrypted XML), enqueue,
-  ``success``.
+  ``success``;
+- checks: the same callbacks through the callback's checks only (everything up to the event
+  row, nothing stored);
+- floor: a view that answers ``success`` and does nothing, through the same middleware;
+
+so a breakdown tells the cost of the server and Django (floor), of the callback's checks and
+of its store from each other and from the bare view's INSERT.
 
 Every request is built before the clock starts: distinct suite_ticket callbacks, encrypted and
 signed (none is a duplicate, none is sent twice); the bare view gets the same bodies. ``wrk``
@@ -29,18 +35,34 @@ import argparse
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.serving import Callbacks, Load, Portal
 
-TARGETS = ("bare", "callback")
+TARGETS = ("floor", "bare", "checks", "callback")
 WARM_UP_REQUESTS = 12_000  # 2 s of warm-up at up to 6,000 req/s
 
 
 def bare(requests: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     return [("/bench/bare/", body) for _, body in requests]
+
+
+def checks(requests: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    return [(path.replace("/callbacks/suite/", "/bench/checks/", 1), body)
+            for path, body in requests]  # fmt: skip
+
+
+def floor(requests: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    return [("/bench/floor/", body) for _, body in requests]
+
+
+Requests = list[tuple[str, bytes]]
+ROUTE: dict[str, Callable[[Requests], Requests]] = {
+    "floor": floor, "bare": bare, "checks": checks, "callback": list,
+}  # fmt: skip
 
 
 def spread(values: list[float], unit: str, digits: int = 0) -> str:
@@ -89,7 +111,7 @@ def main() -> None:
         # Warm-up, which also measures how many requests a round needs (room for 6,000 req/s).
         warm = {
             target: portal.wrk(
-                (bare if target == "bare" else list)(callbacks.batch(WARM_UP_REQUESTS)),
+                ROUTE[target](callbacks.batch(WARM_UP_REQUESTS)),
                 seconds=2,
                 connections=args.connections,
             )
@@ -97,10 +119,9 @@ def main() -> None:
         }
         for _ in range(args.rounds):
             for target in TARGETS:
-                count = int(warm[target].rate * args.seconds * 1.6) + 1000
-                requests = callbacks.batch(count)
-                if target == "bare":
-                    requests = bare(requests)
+                # Room for a round faster than its warm-up.
+                count = int(warm[target].rate * args.seconds * 2.5) + 2000
+                requests = ROUTE[target](callbacks.batch(count))
                 runs[target].append(
                     portal.wrk(requests, seconds=args.seconds, connections=args.connections)
                 )
@@ -127,6 +148,13 @@ def main() -> None:
               f"db {statistics.median(db):.2f} ms")  # fmt: skip
     ratios = [c.rate / b.rate for b, c in zip(runs["bare"], runs["callback"], strict=True)]
     print(f"ratio callback/bare  {spread(ratios, '', 2)}  target >= 0.80")
+    # Where each target's CPU goes, from the medians of app + database CPU per request.
+    cpu = {target: statistics.median(sum(load.cpu_per_request_ms) for load in runs[target])
+           for target in TARGETS}  # fmt: skip
+    print(f"breakdown, app + db CPU per request: server and Django {cpu['floor']:.2f} ms; "
+          f"the bare view's INSERT +{cpu['bare'] - cpu['floor']:.2f} ms; the callback's checks "
+          f"+{cpu['checks'] - cpu['floor']:.2f} ms and its store "
+          f"+{cpu['callback'] - cpu['checks']:.2f} ms")  # fmt: skip
     print(f"callback at {args.steady_rate:g}/s  p50 {steady.p50_ms:.2f} ms   "
           f"p99 {steady.p99_ms:.2f} ms   target p99 <= 20 ms")  # fmt: skip
     for graph in graphs:

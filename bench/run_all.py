@@ -123,6 +123,20 @@ def main() -> None:
             "—",
         )
         row(
+            f"where the callback's CPU goes, app + db per request ({label})",
+            callbacks,
+            r"checks \+([\d.]+) ms|checks +{:.2f} ms",
+            r"its store \+([\d.]+) ms|store +{:.2f} ms",
+            "—",
+        )
+        row(
+            f"... beside the bare view's INSERT and the floor ({label})",
+            callbacks,
+            r"bare view's INSERT \+([\d.]+) ms|INSERT +{:.2f} ms",
+            r"server and Django ([\d.]+) ms|floor (a no-op view) {:.2f} ms",
+            "—",
+        )
+        row(
             f"callback p99 at a steady 300 callbacks/s, open loop ({label})",
             callbacks,
             r"at 300/s.*p99 ([\d.]+)|{:.1f} ms",

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from callbacks.receive import command_url, open_post, read_body
 from isvportal.urls import urlpatterns as portal
 
 
@@ -14,6 +15,20 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("success", content_type="text/plain")
 
 
+@csrf_exempt
+def floor(request: HttpRequest) -> HttpResponse:
+    """The floor of bench/callbacks.py's breakdown: gunicorn, Django and its middleware."""
+    return HttpResponse("success", content_type="text/plain")
+
+
+@csrf_exempt
+def checks(request: HttpRequest, suite_id: str) -> HttpResponse:
+    """The command callback's checks without its store, for bench/callbacks.py's breakdown:
+    signature, decryption, receiveid and event parse, then 'success'."""
+    open_post(command_url(suite_id), request.GET, read_body(request))
+    return HttpResponse("success", content_type="text/plain")
+
+
 def bare_read(request: HttpRequest) -> HttpResponse:
     """The baseline of bench/api.py: Django, one SELECT of a row, 'success'."""
     with connection.cursor() as cursor:
@@ -22,4 +37,10 @@ def bare_read(request: HttpRequest) -> HttpResponse:
     return HttpResponse("success", content_type="text/plain")
 
 
-urlpatterns = [*portal, path("bench/bare/", bare), path("bench/read/", bare_read)]
+urlpatterns = [
+    *portal,
+    path("bench/bare/", bare),
+    path("bench/floor/", floor),
+    path("bench/checks/<str:suite_id>/", checks),
+    path("bench/read/", bare_read),
+]
