@@ -1,0 +1,97 @@
+"""A hot lookup by one value, compiled to SQL once per process.
+
+Django compiles a queryset afresh every time it is evaluated. For the bearer authentication's
+five-table join that compilation cost more CPU than PostgreSQL spent planning and running the
+query (bench/api.py), on every API request. A ``CompiledLookup`` compiles its queryset once per
+database alias with a placeholder for the value, then on each lookup binds the value, runs the
+SQL and builds the instances, related ones included, as the queryset's own iterator would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, models
+from django.db.models.query import (  # type: ignore[attr-defined]  # not in the stubs
+    QuerySet,
+    get_related_populators,
+)
+
+M = TypeVar("M", bound=models.Model)
+
+# Stands for the looked-up value while the queryset is compiled; found again among the params.
+PLACEHOLDER = "\x00compiled-lookup-placeholder\x00"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    params: tuple[Any, ...]
+    slot: int  # where the looked-up value goes in params
+    compiler: Any  # the SQLCompiler: its converters and select list read each row
+    converters: dict[int, Any]
+    model: type[models.Model]
+    start: int
+    end: int
+    init_list: list[str]
+    populators: list[Any]
+
+
+class CompiledLookup(Generic[M]):
+    """``build(value)`` returns the queryset for one value (a filter on a unique column).
+    ``get(value)`` is its single row, or None."""
+
+    def __init__(self, build: Callable[[str], QuerySet[M]]) -> None:
+        self._build = build
+        self._plans: dict[str, _Plan] = {}
+        self._lock = threading.Lock()
+
+    def _plan(self, using: str) -> _Plan:
+        plan = self._plans.get(using)
+        if plan is not None:
+            return plan
+        with self._lock:
+            if using not in self._plans:
+                self._plans[using] = self._compile(using)
+            return self._plans[using]
+
+    def _compile(self, using: str) -> _Plan:
+        compiler = self._build(PLACEHOLDER).query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        if list(params).count(PLACEHOLDER) != 1:
+            raise ValueError("the queryset must use the looked-up value exactly once")
+        klass_info = compiler.klass_info
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        return _Plan(
+            sql=sql,
+            params=tuple(params),
+            slot=list(params).index(PLACEHOLDER),
+            compiler=compiler,
+            converters=compiler.get_converters(fields),
+            model=klass_info["model"],
+            start=start,
+            end=end,
+            init_list=[column[0].target.attname for column in compiler.select[start:end]],
+            populators=get_related_populators(klass_info, compiler.select, using),
+        )
+
+    def get(self, value: str, using: str = "default") -> M | None:
+        plan = self._plan(using)
+        params = list(plan.params)
+        params[plan.slot] = value
+        with connections[using].cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if plan.converters:
+            row = next(plan.compiler.apply_converters([row], plan.converters))
+        obj = plan.model.from_db(using, plan.init_list, row[plan.start : plan.end])
+        for populator in plan.populators:
+            populator.populate(row, obj)
+        return obj  # type: ignore[return-value]
