@@ -117,10 +117,11 @@ def main() -> None:
             )
             for target in TARGETS
         }
+        # Every round gets room for the fastest warm-up and more: a target's own warm-up can
+        # come out far slower than its rounds, and a callback must never be sent twice.
+        count = int(max(load.rate for load in warm.values()) * args.seconds * 1.5) + 2000
         for _ in range(args.rounds):
             for target in TARGETS:
-                # Room for a round faster than its warm-up.
-                count = int(warm[target].rate * args.seconds * 2.5) + 2000
                 requests = ROUTE[target](callbacks.batch(count))
                 runs[target].append(
                     portal.wrk(requests, seconds=args.seconds, connections=args.connections)
