@@ -44,24 +44,22 @@ from bench.serving import Callbacks, Load, Portal
 
 TARGETS = ("floor", "bare", "checks", "callback")
 WARM_UP_REQUESTS = 12_000  # 2 s of warm-up at up to 6,000 req/s
+Requests = list[tuple[str, bytes]]
 
 
-def bare(requests: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    return [("/bench/bare/", body) for _, body in requests]
+def sent_to(path: str) -> Callable[[Requests], Requests]:
+    """The same bodies, posted to another view."""
+    return lambda requests: [(path, body) for _, body in requests]
 
 
-def checks(requests: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+def checks(requests: Requests) -> Requests:
     return [(path.replace("/callbacks/suite/", "/bench/checks/", 1), body)
             for path, body in requests]  # fmt: skip
 
 
-def floor(requests: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    return [("/bench/floor/", body) for _, body in requests]
-
-
-Requests = list[tuple[str, bytes]]
 ROUTE: dict[str, Callable[[Requests], Requests]] = {
-    "floor": floor, "bare": bare, "checks": checks, "callback": list,
+    "floor": sent_to("/bench/floor/"), "bare": sent_to("/bench/bare/"), "checks": checks,
+    "callback": list,
 }  # fmt: skip
 
 

@@ -31,7 +31,9 @@ class _Plan:
     sql: str
     params: tuple[Any, ...]
     slot: int  # where the looked-up value goes in params
-    compiler: Any  # the SQLCompiler: its converters and select list read each row
+    # The SQLCompiler, for its converters. It holds the connection of the thread that compiled
+    # it; converters only read the backend's settings from it, the same in every thread.
+    compiler: Any
     converters: dict[int, Any]
     model: type[models.Model]
     start: int
@@ -60,8 +62,9 @@ class CompiledLookup(Generic[M]):
 
     def _compile(self, using: str) -> _Plan:
         compiler = self._build(PLACEHOLDER).query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        if list(params).count(PLACEHOLDER) != 1:
+        sql, compiled_params = compiler.as_sql()
+        params = tuple(compiled_params)
+        if params.count(PLACEHOLDER) != 1:
             raise ValueError("the queryset must use the looked-up value exactly once")
         klass_info = compiler.klass_info
         select_fields = klass_info["select_fields"]
@@ -69,8 +72,8 @@ class CompiledLookup(Generic[M]):
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         return _Plan(
             sql=sql,
-            params=tuple(params),
-            slot=list(params).index(PLACEHOLDER),
+            params=params,
+            slot=params.index(PLACEHOLDER),
             compiler=compiler,
             converters=compiler.get_converters(fields),
             model=klass_info["model"],
