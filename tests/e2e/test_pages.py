@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from console.site import site
@@ -62,9 +63,20 @@ class Walk:
         self.chrome.get(url)
         self.check(status=status, name=name)
 
+    def follow(self, element, *, status: int = 200, name: str = "") -> None:
+        """Click what loads a page (a form's submit, a link) and judge the page it loads, not
+        the one still shown when the click returns; the new page may have the same address."""
+        old_page = self.chrome.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(self.chrome, 20).until(staleness_of(old_page))
+        self.check(status=status, name=name)
+
     def check(self, *, status: int = 200, name: str = "") -> None:
-        """Judge the page the browser is on now."""
+        """Judge the page the browser is on now, once it has loaded."""
         chrome, where = self.chrome, self.chrome.current_url
+        WebDriverWait(chrome, 20).until(
+            lambda driver: driver.execute_script("return document.readyState") == "complete"
+        )
         self.pages += 1
         got = chrome.execute_script(STATUS_JS)
         if got != status:
@@ -176,9 +188,8 @@ def test_every_page_in_both_languages(product, live_server, chrome, browser_lang
     choose(chrome, f"{product.wecom.corps[0]}|lina", "sign-in", f"{portal}/oauth/callback/")
     walk.check(status=403, name="sso-refused")
     chrome.get(f"{portal}/oauth/me/")
-    chrome.find_element(By.ID, "sign-out").click()
-    WebDriverWait(chrome, 10).until(lambda d: d.current_url == f"{portal}/oauth/sign-out/")
-    walk.check(name="signed-out")
+    walk.follow(chrome.find_element(By.ID, "sign-out"), name="signed-out")
+    assert chrome.current_url == f"{portal}/oauth/sign-out/"
     walk.visit(f"{portal}/oauth/me/", status=401)
     walk.visit(f"{portal}/oauth/callback/{suite_id}/?code=x&state=used", status=400)
 
@@ -186,10 +197,8 @@ def test_every_page_in_both_languages(product, live_server, chrome, browser_lang
     walk.visit(f"{portal}/admin/login/", name="staff-login")
     chrome.find_element(By.ID, "id_username").send_keys("nobody")
     chrome.find_element(By.ID, "id_password").send_keys("wrong")
-    chrome.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    walk.check()
-    chrome.find_element(By.ID, "provider-login").click()
-    walk.check(name="staff-qr-login")
+    walk.follow(chrome.find_element(By.CSS_SELECTOR, "input[type=submit]"))
+    walk.follow(chrome.find_element(By.ID, "provider-login"), name="staff-qr-login")
     choose(chrome, f"{product.provider.corpid}|sunyue", "scan", f"{portal}/admin/")
 
     console_rows(product)
@@ -204,8 +213,9 @@ def test_every_page_in_both_languages(product, live_server, chrome, browser_lang
     walk.visit(f"{product.wecom.url}/", name="sandbox-control")
 
     chrome.get(f"{portal}/admin/")
-    chrome.find_element(By.CSS_SELECTOR, "#logout-form button").click()
-    walk.check(name="staff-signed-out")
+    walk.follow(
+        chrome.find_element(By.CSS_SELECTOR, "#logout-form button"), name="staff-signed-out"
+    )
 
     assert walk.pages > 40
     assert not walk.problems, "\n".join(walk.problems)
