@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import traceback
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import transaction
 from django.db.models import F, Q
-from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +17,7 @@ from callbacks.handlers import HANDLERS
 from callbacks.models import CallbackEvent
 from callbacks.receive import CallbackURL, Received
 from callbacks.signals import event_processed
+from callbacks.store import group_commit
 from corps.models import AuthorizedCorp
 from wecom.events import parse_event
 
@@ -38,56 +37,12 @@ def _corpid_of(received: Received) -> str:
     )
 
 
-@functools.cache
-def _event_insert(vendor: str, names: tuple[str, ...]) -> tuple[str, tuple[models.Field, ...]]:
-    """The INSERT of a new event row with these columns (attnames), and their fields in order.
-    ``vendor`` keys the cache: the quoting is the connection's. Every column left out must
-    have a database default or allow NULL."""
-    meta = CallbackEvent._meta
-    by_attname = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
-    left_out = [
-        name
-        for name, f in by_attname.items()
-        if not (name in names or f.null or f.db_default is not NOT_PROVIDED)
-    ]
-    if left_out:
-        raise ValueError(f"an event row needs {', '.join(left_out)}")
-    fields = tuple(by_attname[name] for name in names)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    # Names from the model's own metadata, quoted; every value is bound.
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
-    statement = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
-    return statement, fields
-
-
-def _insert_event_row(**values: object) -> int:
-    """INSERT a new event row (``values`` by attname, the other columns their database
-    defaults); returns its pk.
-
-    One statement built once per process, and no model instance: on the callback path
-    Django's compiler and model machinery, and binding the columns that always start the same
-    (attempts, errors, claim), cost more CPU than the database spent on the row
-    (bench/callbacks.py). No signal is sent for CallbackEvent saves. On PostgreSQL the
-    parameters are bound on the server and the statement is prepared per connection.
-    """
-    statement, fields = _event_insert(connection.vendor, tuple(values))
-    params = [
-        f.get_db_prep_save(value, connection)
-        for f, value in zip(fields, values.values(), strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        (pk,) = cursor.fetchone()
-    return int(pk)
-
-
 def event_store(*, url: CallbackURL, received: Received) -> tuple[int, bool]:
     """Write the event before it is acknowledged; returns (event id, created). A redelivery
     (same dedupe key) returns the stored row's id and schedules nothing.
 
-    One INSERT in autocommit: it is durable when this returns, with no BEGIN/COMMIT round trips.
+    One INSERT in autocommit, shared with the callbacks of this process that arrive at the same
+    time (callbacks/store.py): the row is committed when this returns.
     """
     event = received.event
     corpid = _corpid_of(received)
@@ -99,30 +54,24 @@ def event_store(*, url: CallbackURL, received: Received) -> tuple[int, bool]:
         else None
     )
     ignored = type(event) not in HANDLERS  # a parser added without a handler: kept, not run
-    try:
-        event_id = _insert_event_row(
-            receiver=url.receiver,
-            suite_id=url.suite.pk if url.suite else None,
-            provider_id=url.provider.pk if url.provider else None,
-            corp_id=corp_id,
-            corpid=corpid,
-            kind=event.kind[:64],
-            change_type=str(event.fields.get("ChangeType", ""))[:32],
-            dedupe_key=received.dedupe_key,
-            envelope=received.envelope,
-            xml=received.xml,
-            status=Status.IGNORED if ignored else Status.RECEIVED,
-            received_at=timezone.now(),
-        )
-    except IntegrityError:
-        existing = (
-            CallbackEvent.objects.filter(dedupe_key=received.dedupe_key)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if existing is None:
-            raise
-        return existing, False
+    event_id, created = group_commit.insert(
+        {
+            "receiver": url.receiver,
+            "suite_id": url.suite.pk if url.suite else None,
+            "provider_id": url.provider.pk if url.provider else None,
+            "corp_id": corp_id,
+            "corpid": corpid,
+            "kind": event.kind[:64],
+            "change_type": str(event.fields.get("ChangeType", ""))[:32],
+            "dedupe_key": received.dedupe_key,
+            "envelope": received.envelope,
+            "xml": received.xml,
+            "status": Status.IGNORED if ignored else Status.RECEIVED,
+            "received_at": timezone.now(),
+        }
+    )
+    if not created:
+        return event_id, False
     if not ignored:
         # After the commit, and robust: a broker outage must not undo the acknowledgement.
         transaction.on_commit(lambda: dispatcher.submit(event_id), robust=True)

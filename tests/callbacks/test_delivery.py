@@ -11,7 +11,7 @@ from django.db import OperationalError, connections
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from callbacks import services, tasks, views
+from callbacks import store, tasks, views
 from callbacks.models import CallbackEvent
 from corps.models import AuthorizedCorp, Member
 from isvportal.celery import app as celery_app
@@ -216,4 +216,4 @@ def test_a_stored_event_starts_from_the_database_defaults(portal, monkeypatch):
     assert (row.status, row.attempts, row.last_error, row.traceback) == ("received", 0, "", "")
     assert (row.claimed_at, row.processed_at) == (None, None)
     with pytest.raises(ValueError, match="dedupe_key"):
-        services._insert_event_row(receiver="command", kind="x", envelope="", xml="")
+        store._write([{"receiver": "command", "kind": "x", "envelope": "", "xml": ""}])

@@ -1,0 +1,162 @@
+"""The event log's writer (callbacks/store.py): callbacks that queue behind a write share the
+next INSERT, each learns its own row, a failed statement fails every callback in it, duplicate
+dedupe keys get the first row, and a caller inside a transaction writes its row itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
+
+from callbacks.models import CallbackEvent
+from callbacks.store import GroupCommit, _write
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def row(key: str, **changes: object) -> dict[str, object]:
+    return {"receiver": "command", "corpid": "", "kind": "suite_ticket", "change_type": "",
+            "dedupe_key": key,
+            "envelope": "<xml/>", "xml": "<xml/>", "status": "received",
+            "received_at": timezone.now(), **changes}  # fmt: skip
+
+
+@contextmanager
+def writes_held() -> Iterator[None]:
+    """Another connection holds the write lock on the event table until the block ends."""
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        if other.vendor == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")
+        else:
+            cursor.execute("BEGIN")
+            cursor.execute(f"LOCK TABLE {CallbackEvent._meta.db_table} IN EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            cursor.execute("ROLLBACK")
+    other.close()
+
+
+def until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+class Rollback(Exception):
+    pass
+
+
+class Caller(threading.Thread):
+    """A request thread: inserts one row through the writer (inside a transaction it then rolls
+    back, if ``rolled_back``) and counts the INSERTs its own connection runs."""
+
+    def __init__(
+        self, writer: GroupCommit, values: dict[str, object], *, rolled_back: bool = False
+    ) -> None:
+        super().__init__()
+        self.writer, self.values, self.rolled_back = writer, values, rolled_back
+        self.inserts = 0
+        self.outcome: tuple[int, bool] | None = None
+        self.error: Exception | None = None
+        self.executing = threading.Event()  # any statement, BEGIN included
+        self.inserting = threading.Event()
+
+    def count(self, execute, sql, params, many, context):
+        self.executing.set()
+        if sql.startswith("INSERT"):
+            self.inserts += 1
+            self.inserting.set()
+        return execute(sql, params, many, context)
+
+    def run(self) -> None:
+        try:
+            with connection.execute_wrapper(self.count):
+                if not self.rolled_back:
+                    self.outcome = self.writer.insert(self.values)
+                    return
+                with transaction.atomic():
+                    self.outcome = self.writer.insert(self.values)
+                    raise Rollback
+        except Rollback:
+            pass
+        except Exception as error:
+            self.error = error
+        finally:
+            connection.close()
+
+
+def write_while_three_queue(rows: list[dict[str, object]]) -> tuple[Caller, list[Caller]]:
+    """A first caller's INSERT waits for the lock; three more callers queue behind it; then the
+    lock goes."""
+    writer = GroupCommit()
+    first = Caller(writer, row("first"))
+    queued = [Caller(writer, values) for values in rows]
+    with writes_held():
+        first.start()
+        first.inserting.wait(10)
+        for caller in queued:
+            caller.start()
+        until(lambda: len(writer._queue) == len(queued))
+    for caller in [first, *queued]:
+        caller.join(30)
+    return first, queued
+
+
+def test_callbacks_that_queue_behind_a_write_share_the_next_insert():
+    first, queued = write_while_three_queue([row("b"), row("c"), row("d")])
+    assert first.inserts == 1 and first.outcome is not None and first.outcome[1]
+    assert sorted(caller.inserts for caller in queued) == [0, 0, 1]  # one of them wrote all
+    stored = dict(CallbackEvent.objects.values_list("dedupe_key", "pk"))
+    assert [caller.outcome for caller in queued] == [(stored[k], True) for k in "bcd"]
+    assert len(stored) == 4
+
+
+def test_a_failed_statement_fails_every_callback_in_it():
+    """Nothing of a failed statement is stored, so none of its callbacks is acknowledged
+    (the view answers 503 and WeCom delivers each again)."""
+    first, queued = write_while_three_queue([row("b"), row("c", kind=None), row("d")])
+    assert first.outcome is not None and first.error is None
+    assert [type(caller.error) for caller in queued] == [IntegrityError] * 3
+    assert list(CallbackEvent.objects.values_list("dedupe_key", flat=True)) == ["first"]
+
+
+def test_duplicate_keys_in_a_statement_and_before_it_get_the_first_row():
+    [(earlier, created)] = _write([row("k0")])
+    assert created
+    outcomes = _write([row("k1"), row("k1"), row("k0"), row("k2")])
+    stored = dict(CallbackEvent.objects.values_list("dedupe_key", "pk"))
+    assert outcomes == [(stored["k1"], True), (stored["k1"], False), (earlier, False),
+                        (stored["k2"], True)]  # fmt: skip
+    assert len(stored) == 3
+
+
+def test_a_caller_inside_a_transaction_writes_its_row_itself():
+    """A row written inside ``transaction.atomic`` never joins the shared statement. If it did,
+    on PostgreSQL the transaction below would write the row queued beside it and take it along
+    when it rolls back; on SQLite, where the transaction holds the write lock from its BEGIN, it
+    would queue behind a writer that waits for that lock until the busy timeout."""
+    writer = GroupCommit()
+    first = Caller(writer, row("first"))
+    in_transaction = Caller(writer, row("rolled-back"), rolled_back=True)
+    beside = Caller(writer, row("beside"))
+    with writes_held():
+        first.start()
+        first.inserting.wait(10)
+        in_transaction.start()
+        in_transaction.executing.wait(10)
+        beside.start()
+        until(lambda: len(writer._queue) == 1)
+    for caller in (first, in_transaction, beside):
+        caller.join(30)
+    assert in_transaction.inserts == 1 and in_transaction.outcome is not None
+    assert (first.error, in_transaction.error, beside.error) == (None, None, None)
+    stored = dict(CallbackEvent.objects.values_list("dedupe_key", "pk"))
+    assert stored.keys() == {"first", "beside"} and beside.outcome == (stored["beside"], True)
