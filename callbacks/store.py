@@ -17,24 +17,35 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from django.db import IntegrityError, connection, models
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import NOT_PROVIDED
 
 from callbacks.models import CallbackEvent
 
 Row = Mapping[str, object]  # column values by attname
 MAX_ROWS = 64  # per statement
+# Fields whose Python value (a str, an int or None, as event rows carry) is already what the
+# database takes: binding them through Django would only copy them. Exact classes: a subclass
+# (an encrypted text field, say) converts.
+_AS_IS = (models.CharField, models.TextField, models.ForeignKey)
+
+
+def _converter(field: models.Field) -> models.Field | None:
+    return None if type(field) in _AS_IS else field
 
 
 @functools.cache
 def _insert_statement(
     vendor: str, names: tuple[str, ...], rows: int
-) -> tuple[str, tuple[models.Field, ...]]:
-    """The INSERT of ``rows`` new event rows with these columns (attnames), and their fields in
-    order. ``vendor`` keys the cache: the quoting is the connection's. Every column left out must
-    have a database default or allow NULL. A row whose dedupe key is taken is skipped, not an
-    error: RETURNING names the rows written."""
+) -> tuple[str, tuple[models.Field | None, ...]]:
+    """The INSERT of ``rows`` new event rows with these columns (attnames), and for each column
+    in order the field that converts its value, or None where the value is bound as it is.
+    ``vendor`` keys the cache: the quoting is the connection's. Every column left out must have a
+    database default or allow NULL. A row whose dedupe key is taken is skipped, not an error:
+    RETURNING names the rows written."""
     meta = CallbackEvent._meta
     by_attname = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
     left_out = [
@@ -45,7 +56,7 @@ def _insert_statement(
     if left_out:
         raise ValueError(f"an event row needs {', '.join(left_out)}")
     fields = tuple(by_attname[name] for name in names)
-    quote = connection.ops.quote_name
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
     # Names from the model's own metadata, quoted; every value is bound.
@@ -54,7 +65,7 @@ def _insert_statement(
         f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
         f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}, {key}"
     )
-    return statement, fields
+    return statement, tuple(_converter(f) for f in fields)
 
 
 def _write(rows: Sequence[Row]) -> list[tuple[int, bool]]:
@@ -63,17 +74,20 @@ def _write(rows: Sequence[Row]) -> list[tuple[int, bool]]:
 
     A statement built once per process, and no model instance: on the callback path Django's
     compiler and model machinery, and binding the columns that always start the same (attempts,
-    errors, claim), cost more CPU than the database spent on the row (bench/callbacks.py). No
-    signal is sent for CallbackEvent saves. On PostgreSQL the parameters are bound on the server
-    and the statement is prepared per connection.
+    errors, claim), cost more CPU than the database spent on the row (bench/callbacks.py). Only
+    the values that need it go through their field (the encrypted XML, the time), and the
+    thread's connection is looked up once, not through the ``connection`` proxy at every use.
+    No signal is sent for CallbackEvent saves. On PostgreSQL the parameters are bound on the
+    server and the statement is prepared per connection.
     """
-    statement, fields = _insert_statement(connection.vendor, tuple(rows[0]), len(rows))
-    params = [
-        f.get_db_prep_save(value, connection)
+    db: BaseDatabaseWrapper = connections[DEFAULT_DB_ALIAS]
+    statement, converters = _insert_statement(db.vendor, tuple(rows[0]), len(rows))
+    params: list[Any] = [  # values of a Row, which the database takes as they are
+        value if f is None else f.get_db_prep_save(value, db)
         for row in rows
-        for f, value in zip(fields, row.values(), strict=True)
+        for f, value in zip(converters, row.values(), strict=True)
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(statement, params)
         created = {key: int(pk) for pk, key in cursor.fetchall()}
     keys = [str(row["dedupe_key"]) for row in rows]
@@ -87,8 +101,9 @@ def _write(rows: Sequence[Row]) -> list[tuple[int, bool]]:
     outcomes = []
     for key in keys:
         if key in created:
-            outcomes.append((created.pop(key), True))
-            earlier[key] = outcomes[-1][0]  # a second row with this key in the batch
+            pk = created.pop(key)
+            earlier[key] = pk  # for a second row with this key in the batch
+            outcomes.append((pk, True))
         elif key in earlier:
             outcomes.append((earlier[key], False))
         else:  # taken when the statement ran, and deleted since
@@ -118,7 +133,7 @@ class GroupCommit:
 
     def insert(self, row: Row) -> tuple[int, bool]:
         """Store the row and return (pk, created) once it is committed."""
-        if connection.in_atomic_block:
+        if connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return _write([row])[0]
         me = _Waiting(row)
         with self._lock:

@@ -160,3 +160,18 @@ def test_a_caller_inside_a_transaction_writes_its_row_itself():
     assert (first.error, in_transaction.error, beside.error) == (None, None, None)
     stored = dict(CallbackEvent.objects.values_list("dedupe_key", "pk"))
     assert stored.keys() == {"first", "beside"} and beside.outcome == (stored["beside"], True)
+
+
+def test_a_row_reads_back_as_written_with_its_xml_encrypted_at_rest():
+    """Only the XML and the time go through their fields; everything else is bound as it is."""
+    written = row("k", xml="<xml><SuiteTicket>secret-ticket</SuiteTicket></xml>",
+                  status=CallbackEvent.Status.IGNORED, corpid="wwcorp")  # fmt: skip
+    [(pk, created)] = _write([written])
+    event = CallbackEvent.objects.get(pk=pk)
+    assert created and {name: getattr(event, name) for name in written} == written
+    with connection.cursor() as cursor:
+        table = CallbackEvent._meta.db_table  # the column as stored, not through the field
+        cursor.execute(f"SELECT xml FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        [(stored,)] = cursor.fetchall()
+    assert "secret-ticket" not in stored
+
