@@ -4,6 +4,8 @@ dedupe keys get the first row, and a caller inside a transaction writes its row 
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -175,3 +177,18 @@ def test_a_row_reads_back_as_written_with_its_xml_encrypted_at_rest():
         [(stored,)] = cursor.fetchall()
     assert "secret-ticket" not in stored
 
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TOAST is PostgreSQL's")
+def test_a_contact_sized_event_row_stays_in_the_table_not_in_toast():
+    """A 3 KB row (the envelope and the encrypted XML of a contact event) is neither compressed
+    nor moved out of line (callbacks/migrations/0005)."""
+    ciphertext = base64.b64encode(os.urandom(1100)).decode()
+    _write([row("big", envelope=f"<xml><Encrypt>{ciphertext}</Encrypt></xml>",
+                xml=f"<xml><Name>{ciphertext[:1000]}</Name></xml>")])  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = %s",
+            [CallbackEvent._meta.db_table],
+        )
+        [(toasted,)] = cursor.fetchall()
+    assert toasted == 0
