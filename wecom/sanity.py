@@ -39,10 +39,11 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
 
 
 def plausible_id(value: str, *, max_length: int = ID_MAX_LENGTH) -> bool:
-    """Printable, without spaces or control characters, and not longer than a WeCom id."""
-    if not 0 < len(value) <= max_length or not value.isprintable():
-        return False
-    return not any(c.isspace() for c in value)
+    """Printable, without spaces or control characters, and not longer than a WeCom id.
+
+    Of all whitespace, only U+0020 is printable: every other kind fails ``isprintable``.
+    """
+    return 0 < len(value) <= max_length and value.isprintable() and " " not in value
 
 
 def parse_timestamp(value: str) -> int | None:
