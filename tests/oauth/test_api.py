@@ -13,6 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from corps.models import Member
 from corps.tenancy import TenantScopeMissing
+from oauth.api.pagination import CountedPagePagination
+from oauth.api.serializers import MemberSerializer
 from tokens.models import Credential
 
 
@@ -64,6 +66,41 @@ def test_the_member_list_is_the_own_corp_paginated(two_corps, client):
     assert {m["userid"] for m in page["results"]} == {"zhangwei", "wangfang", "lina", "liuyang"}
     other = get(client, "/api/v1/corp/members/", two_corps.b_token).json()
     assert {m["userid"] for m in other["results"]} == {"chenjing", "yanglei", "zhaomin"}
+
+
+@pytest.fixture
+def pages_of_three(monkeypatch):
+    monkeypatch.setattr(CountedPagePagination, "page_size", 3)
+
+
+def test_pages_of_members_read_as_the_member_serializer_writes_them(
+    two_corps, client, pages_of_three
+):
+    """The list reads the serializer's fields straight from the rows: each page holds what
+    MemberSerializer would write for the same members, and the total comes with the rows."""
+    corp = two_corps.install(0)
+    Member.objects.filter(corp=corp, userid="lina").update(
+        departments=[1, 2], is_admin=True, gender=2, avatar="https://wework.qpic.cn/a/0"
+    )
+    expected = [MemberSerializer(m).data for m in Member.objects.filter(corp=corp).order_by(
+        "name", "pk")]  # fmt: skip
+    first = get(client, "/api/v1/corp/members/", two_corps.a_token).json()
+    second = get(client, "/api/v1/corp/members/", two_corps.a_token, page=2).json()
+    assert (first["count"], second["count"]) == (4, 4)
+    assert first["previous"] is None and second["next"] is None and first["next"]
+    assert first["results"] + second["results"] == expected
+    last = get(client, "/api/v1/corp/members/", two_corps.a_token, page="last").json()
+    assert last == second
+
+
+@pytest.mark.parametrize("page", ["3", "0", "-1", "x", ""])
+def test_a_page_that_does_not_exist_is_a_404_with_a_reason(two_corps, client, pages_of_three, page):
+    response = get(client, "/api/v1/corp/members/", two_corps.a_token, page=page)
+    if page == "":  # no page number: the first page
+        assert response.status_code == 200 and response.json()["count"] == 4
+        return
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found" and response.json()["detail"]
 
 
 def test_anonymous_and_staff_users_are_refused(two_corps, client, admin_user):
@@ -222,8 +259,8 @@ def test_the_schema_and_docs_are_served(client):
         ("/api/v1/me/", 2),
         # the token join; both tickets come from the cache
         ("/api/v1/jssdk/config/?url=http://127.0.0.1:8000/app/page", 1),
-        # the token join; the page's count and its rows
-        ("/api/v1/corp/members/", 3),
+        # the token join; the page's rows with the total
+        ("/api/v1/corp/members/", 2),
     ],
 )
 def test_a_warm_member_request_makes_its_few_queries(
