@@ -1,14 +1,16 @@
-"""A hot lookup by one value, compiled to SQL once per process.
+"""A hot lookup by a few values, compiled to SQL once per process.
 
 Django compiles a queryset afresh every time it is evaluated. For the bearer authentication's
 five-table join that compilation cost more CPU than PostgreSQL spent planning and running the
 query (bench/api.py), on every API request. A ``CompiledLookup`` compiles its queryset once per
-database alias with a placeholder for the value, then on each lookup binds the value, runs the
-SQL and builds the instances, related ones included, as the queryset's own iterator would.
+database alias with a placeholder for each value, then on each lookup binds the values, runs
+the SQL and builds the first row's instance, related ones included, as the queryset's own
+iterator would.
 """
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,15 +24,17 @@ from django.db.models.query import (  # type: ignore[attr-defined]  # not in the
 
 M = TypeVar("M", bound=models.Model)
 
-# Stands for the looked-up value while the queryset is compiled; found again among the params.
-PLACEHOLDER = "\x00compiled-lookup-placeholder\x00"
+
+def _placeholder(position: int) -> str:
+    """Stands for a looked-up value while the queryset is compiled; found again in the params."""
+    return f"\x00compiled-lookup-placeholder-{position}\x00"
 
 
 @dataclass(frozen=True)
 class _Plan:
     sql: str
     params: tuple[Any, ...]
-    slot: int  # where the looked-up value goes in params
+    slots: tuple[int, ...]  # where each looked-up value goes in params
     # The SQLCompiler, for its converters. It holds the connection of the thread that compiled
     # it; converters only read the backend's settings from it, the same in every thread.
     compiler: Any
@@ -43,11 +47,13 @@ class _Plan:
 
 
 class CompiledLookup(Generic[M]):
-    """``build(value)`` returns the queryset for one value (a filter on a unique column).
-    ``get(value)`` is its single row, or None."""
+    """``build(*values)`` returns the queryset for these values (strings, each used once in its
+    filters; the time is the database's, ``Now()``, as an argument would be compiled in).
+    ``get(*values)`` is its first row, or None."""
 
-    def __init__(self, build: Callable[[str], QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
         self._build = build
+        self._arity = len(inspect.signature(build).parameters)
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
 
@@ -61,11 +67,12 @@ class CompiledLookup(Generic[M]):
             return self._plans[using]
 
     def _compile(self, using: str) -> _Plan:
-        compiler = self._build(PLACEHOLDER).query.get_compiler(using=using)
+        placeholders = [_placeholder(position) for position in range(self._arity)]
+        compiler = self._build(*placeholders).query.get_compiler(using=using)
         sql, compiled_params = compiler.as_sql()
         params = tuple(compiled_params)
-        if params.count(PLACEHOLDER) != 1:
-            raise ValueError("the queryset must use the looked-up value exactly once")
+        if any(params.count(placeholder) != 1 for placeholder in placeholders):
+            raise ValueError("the queryset must use each looked-up value exactly once")
         klass_info = compiler.klass_info
         select_fields = klass_info["select_fields"]
         start, end = select_fields[0], select_fields[-1] + 1
@@ -73,7 +80,7 @@ class CompiledLookup(Generic[M]):
         return _Plan(
             sql=sql,
             params=params,
-            slot=params.index(PLACEHOLDER),
+            slots=tuple(params.index(placeholder) for placeholder in placeholders),
             compiler=compiler,
             converters=compiler.get_converters(fields),
             model=klass_info["model"],
@@ -83,10 +90,11 @@ class CompiledLookup(Generic[M]):
             populators=get_related_populators(klass_info, compiler.select, using),
         )
 
-    def get(self, value: str, using: str = "default") -> M | None:
+    def get(self, *values: str, using: str = "default") -> M | None:
         plan = self._plan(using)
         params = list(plan.params)
-        params[plan.slot] = value
+        for slot, value in zip(plan.slots, values, strict=True):
+            params[slot] = value
         with connections[using].cursor() as cursor:
             cursor.execute(plan.sql, params)
             row = cursor.fetchone()

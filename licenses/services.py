@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from corps.models import AuthorizedCorp, Member, Provider
 from corps.selectors import member_by_any_id
 from corps.services import from_unix
+from isvportal.compiled import CompiledLookup
 from licenses.models import (
     AccountType,
     ActiveCode,
@@ -198,21 +200,27 @@ def corp_license_sync(corp: AuthorizedCorp) -> CorpLicense:
 # --- what a corp has ---------------------------------------------------------------------------
 
 
-def valid_codes(corpid: str, now: datetime | None = None) -> QuerySet[ActiveCode]:
-    now = now or timezone.now()
+def valid_codes(corpid: str, now: datetime | Now | None = None) -> QuerySet[ActiveCode]:
     return ActiveCode.objects.filter(
-        corpid=corpid, status=ActiveCode.Status.BOUND, expires_at__gt=now
+        corpid=corpid, status=ActiveCode.Status.BOUND, expires_at__gt=now or timezone.now()
     )
+
+
+# Compiled once per process: every member API request asks (IsTenantMember, /me/), and Django
+# compiling the query cost more CPU than running it (bench/api.py).
+_base_account = CompiledLookup(
+    lambda corpid, open_userid, userid: (
+        valid_codes(corpid, Now())
+        .filter(type=AccountType.BASE, open_userid__in=[open_userid, userid])
+        .order_by("-expires_at")[:1]
+    )
+)
 
 
 def member_license(member: Member) -> ActiveCode | None:
     """The member's valid base account, if any."""
-    return (
-        valid_codes(member.corp.corpid)
-        .filter(type=AccountType.BASE, open_userid__in=_ids(member))
-        .order_by("-expires_at")
-        .first()
-    )
+    ids = _ids(member)
+    return _base_account.get(member.corp.corpid, ids[0], ids[-1]) if ids else None
 
 
 def _ids(member: Member) -> list[str]:

@@ -40,6 +40,17 @@ def test_an_unknown_value_finds_nothing(two_corps):  # noqa: F811
     assert lookup.get(key_digest("no such token")) is None
 
 
+def test_a_lookup_binds_each_of_several_values(two_corps):  # noqa: F811
+    lookup = CompiledLookup(
+        lambda corpid, userid: Member.objects.filter(corp__corpid=corpid, userid=userid)
+    )
+    a, b = two_corps.wecom.corps[0], two_corps.wecom.corps[1]
+    for corpid, userid in ((a, "lina"), (b, "yanglei")):
+        found = lookup.get(corpid, userid)
+        assert found is not None and found == Member.objects.get(corp__corpid=corpid, userid=userid)
+    assert lookup.get(a, "yanglei") is None  # B's member, asked in A
+
+
 def test_the_sql_is_compiled_once(two_corps, client, monkeypatch):  # noqa: F811
     """After the first request, member requests compile no SQL for the token lookup."""
     compiled: list[str] = []
