@@ -91,6 +91,23 @@ def empty_cache():
 
 
 @pytest.fixture
+def compiled_sql(monkeypatch) -> list[str]:
+    """The SQL Django compiles from querysets while the test runs, in order."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiled: list[str] = []
+    real = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        sql, params = real(self, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return compiled
+
+
+@pytest.fixture
 def make_sandbox():
     """Start sandboxes that push to the given portal URL; all are stopped after the test."""
     with ExitStack() as stack:

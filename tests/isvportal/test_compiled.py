@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models.sql.compiler import SQLCompiler
 
 from corps.models import Member
 from isvportal.compiled import CompiledLookup
@@ -51,17 +50,9 @@ def test_a_lookup_binds_each_of_several_values(two_corps):  # noqa: F811
     assert lookup.get(a, "yanglei") is None  # B's member, asked in A
 
 
-def test_the_sql_is_compiled_once(two_corps, client, monkeypatch):  # noqa: F811
+def test_the_sql_is_compiled_once(two_corps, client, monkeypatch, compiled_sql):  # noqa: F811
     """After the first request, member requests compile no SQL for the token lookup."""
-    compiled: list[str] = []
-    real = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        sql, params = real(self, *args, **kwargs)
-        compiled.append(sql)
-        return sql, params
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    compiled = compiled_sql
     lookup = CompiledLookup(lambda value: ApiToken.objects.filter(digest=value))
     for token in (two_corps.a_token, two_corps.b_token, two_corps.a_token):
         assert lookup.get(key_digest(token)) is not None
