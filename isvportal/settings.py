@@ -249,6 +249,7 @@ CELERY_TASK_ROUTES = {
     "callbacks.tasks.process_event": {"queue": "callbacks"},
     "callbacks.tasks.dispatch_events": {"queue": "callbacks"},
     "tokens.tasks.*": {"queue": "credentials"},
+    "webhooks.tasks.purge_old_webhook_messages": {"queue": "housekeeping"},
     "webhooks.tasks.*": {"queue": "webhooks"},
     "callbacks.tasks.*": {"queue": "housekeeping"},  # the sweeper and the purge
     "corps.tasks.*": {"queue": "housekeeping"},
@@ -301,6 +302,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "callbacks.tasks.purge_old_events",
         "schedule": 3600.0,
     },
+    # Delete webhook messages whose deliveries are over after WEBHOOK_RETENTION_DAYS.
+    "purge-old-webhook-messages": {
+        "task": "webhooks.tasks.purge_old_webhook_messages",
+        "schedule": 3600.0,
+    },
 }
 # Callbacks: how far a callback's timestamp may be from our clock, the largest body accepted,
 # and how long processed events are kept.
@@ -338,6 +344,9 @@ WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000, 36000]
 WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
 # After a secret rotation the old secret signs too, for this long.
 WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+# Messages whose deliveries are over (delivered or given up) are deleted after this many days;
+# a replay reaches back at most this far.
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
 
 
 # --- auth, i18n, static ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -310,3 +310,27 @@ def replay(endpoint: Endpoint, start: datetime, end: datetime) -> int:
         )
         transaction.on_commit(lambda: queue(ids), robust=True)
     return len(wanted)
+
+
+# --- retention -----------------------------------------------------------------------------
+
+PURGE_BATCH = 1000  # messages per DELETE: Django collects each one's deliveries and attempts
+
+
+def purge_old_messages(now: datetime) -> int:
+    """Delete the messages older than WEBHOOK_RETENTION_DAYS whose deliveries are all over
+    (delivered or given up), with their deliveries and attempts; returns how many. One provider
+    at a time, along the (provider, created_at) index."""
+    cutoff = now - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
+    open_delivery = Delivery.objects.filter(
+        message=OuterRef("pk"), status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+    )
+    purged = 0
+    for provider_id in Provider.objects.values_list("pk", flat=True):
+        old = Message.objects.filter(provider_id=provider_id, created_at__lt=cutoff).exclude(
+            Exists(open_delivery)
+        )
+        while batch := list(old.values_list("pk", flat=True)[:PURGE_BATCH]):
+            Message.objects.filter(pk__in=batch).delete()
+            purged += len(batch)
+    return purged

@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from webhooks.services import deliver, due_deliveries, queue, requeue_stalled
+from webhooks.services import deliver, due_deliveries, purge_old_messages, queue, requeue_stalled
 
 
 @shared_task(ignore_result=True)
@@ -22,3 +22,9 @@ def deliver_due_webhooks() -> int:
     due = due_deliveries(now)
     queue(due)
     return len(due)
+
+
+@shared_task(ignore_result=True)
+def purge_old_webhook_messages() -> int:
+    """Delete finished messages older than WEBHOOK_RETENTION_DAYS."""
+    return purge_old_messages(timezone.now())

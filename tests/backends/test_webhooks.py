@@ -16,7 +16,7 @@ from oauth.models import Role
 from webhooks import signing
 from webhooks.models import Attempt, Delivery, Endpoint, Message
 from webhooks.services import next_delay, publish, redeliver, secret_rotate
-from webhooks.tasks import deliver_due_webhooks
+from webhooks.tasks import deliver_due_webhooks, purge_old_webhook_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -254,3 +254,25 @@ def test_the_console_redelivers_a_message_and_replays_a_time_range(portal, inbox
     assert replayed.status_code == 302
     again = Counter(h["type"] for h in portal.wecom.webhooks() if h["verified"])
     assert again == Counter(Message.objects.values_list("type", flat=True))
+
+
+def test_retention_deletes_old_messages_whose_deliveries_are_over(portal, inbox, settings):
+    """With their deliveries and attempts, and those no endpoint took; a message still being
+    retried stays, and so does a recent one."""
+    portal.install(0)
+    for name in ("a", "b", "c"):
+        publish(provider=inbox.provider, type=f"test.{name}", data={}, key=name)
+    settings.WEBHOOK_RETENTION_DAYS = 7
+    Message.objects.update(created_at=timezone.now() - timedelta(days=8))
+    retrying, given_up, no_endpoint, *delivered = Delivery.objects.order_by("pk")
+    assert delivered and Attempt.objects.filter(delivery__in=delivered).exists()
+    no_endpoint.delete()  # a message no endpoint took
+    Delivery.objects.filter(pk=retrying.pk).update(status=Delivery.Status.PENDING)
+    Delivery.objects.filter(pk=given_up.pk).update(status=Delivery.Status.FAILED)
+    recent = publish(provider=inbox.provider, type="test.recent", data={}, key="recent")
+    old_and_over = Message.objects.exclude(pk__in=[retrying.message_id, recent.pk]).count()
+    assert old_and_over == len(delivered) + 2
+    assert purge_old_webhook_messages() == old_and_over
+    assert set(Message.objects.values_list("pk", flat=True)) == {retrying.message_id, recent.pk}
+    assert not Attempt.objects.filter(delivery__in=[given_up, *delivered]).exists()
+    assert Delivery.objects.filter(message=recent).count() == 1  # the inbox's

@@ -33,6 +33,7 @@ def test_every_platform_task_is_routed_to_a_named_queue():
         ("tokens.tasks.refresh_credential", "credentials"),
         ("tokens.tasks.refresh_due_credentials", "credentials"),
         ("webhooks.tasks.deliver_webhook", "webhooks"),
+        ("webhooks.tasks.purge_old_webhook_messages", "housekeeping"),
         ("licenses.tasks.sync_all_licenses", "housekeeping"),
     ],
 )
