@@ -255,6 +255,7 @@ CELERY_TASK_ROUTES = {
     "corps.tasks.*": {"queue": "housekeeping"},
     "licenses.tasks.*": {"queue": "housekeeping"},
     "billing.tasks.*": {"queue": "housekeeping"},
+    "oauth.tasks.*": {"queue": "housekeeping"},
 }
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -307,6 +308,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "webhooks.tasks.purge_old_webhook_messages",
         "schedule": 3600.0,
     },
+    # Delete the record of credentials handed out after CREDENTIAL_GRANT_RETENTION_DAYS.
+    "purge-old-credential-grants": {
+        "task": "oauth.tasks.purge_old_credential_grants",
+        "schedule": 3600.0,
+    },
 }
 # Callbacks: how far a callback's timestamp may be from our clock, the largest body accepted,
 # and how long processed events are kept.
@@ -347,6 +353,9 @@ WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=2
 # Messages whose deliveries are over (delivered or given up) are deleted after this many days;
 # a replay reaches back at most this far.
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
+# The central credential API records every credential it hands out (CredentialGrant); records
+# older than this many days are deleted.
+CREDENTIAL_GRANT_RETENTION_DAYS = env.int("CREDENTIAL_GRANT_RETENTION_DAYS", default=90)
 
 
 # --- auth, i18n, static ----------------------------------------------------------------------

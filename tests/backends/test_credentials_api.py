@@ -9,13 +9,16 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from corps.models import AuthorizedCorp
 from oauth.keys import service_key_create
 from oauth.models import CredentialGrant
+from oauth.tasks import purge_old_credential_grants
 from tokens.models import Credential
 from tokens.services import corp_credentials_drop
 
@@ -91,6 +94,18 @@ def test_a_token_wecom_rejected_is_refreshed_once_for_everyone(portal, backend):
     assert len(portal.wecom.calls("service/get_corp_token")) == 1
     actions = list(CredentialGrant.objects.order_by("pk").values_list("action", flat=True))
     assert actions == ["issued", "invalidated", "issued", "invalidated", "issued"]
+
+
+def test_the_record_of_grants_is_kept_for_the_retention_days(portal, backend, settings):
+    corp = portal.install(0)
+    for _ in range(3):
+        assert backend(f"corps/{corp.corpid}/access-token/").status_code == 200
+    settings.CREDENTIAL_GRANT_RETENTION_DAYS = 90
+    first, *rest = CredentialGrant.objects.order_by("pk")
+    CredentialGrant.objects.filter(pk=first.pk).update(at=timezone.now() - timedelta(days=91))
+    CredentialGrant.objects.filter(pk=rest[0].pk).update(at=timezone.now() - timedelta(days=89))
+    assert purge_old_credential_grants() == 1
+    assert list(CredentialGrant.objects.order_by("pk")) == rest
 
 
 def test_tickets_and_the_suite_token_are_served_too(portal, backend):

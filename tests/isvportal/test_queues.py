@@ -34,6 +34,7 @@ def test_every_platform_task_is_routed_to_a_named_queue():
         ("tokens.tasks.refresh_due_credentials", "credentials"),
         ("webhooks.tasks.deliver_webhook", "webhooks"),
         ("webhooks.tasks.purge_old_webhook_messages", "housekeeping"),
+        ("oauth.tasks.purge_old_credential_grants", "housekeeping"),
         ("licenses.tasks.sync_all_licenses", "housekeeping"),
     ],
 )
