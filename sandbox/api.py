@@ -8,29 +8,32 @@ call log.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import corp_api, customized, editions, id_api, license_api, media, register_sync
+from sandbox import (
+    corp_api,
+    customized,
+    editions,
+    id_api,
+    identity_api,
+    license_api,
+    media,
+    provider_api,
+    register_sync,
+)
 from sandbox.engine import (
     PRE_AUTH_CODE_LIFETIME,
-    REGISTER_CODE_LIFETIME,
-    REGISTER_INFO_LIFETIME,
-    USER_TICKET_LIFETIME,
     ApiError,
     Authorization,
     Credential,
     DropConnection,
-    RegisterCode,
     Sandbox,
 )
 from sandbox.world import Corp
-
-_STATE = re.compile(r"[A-Za-z0-9]{0,128}")
 
 
 @dataclass(frozen=True)
@@ -277,167 +280,6 @@ def service_get_admin_list(call: Call) -> dict[str, Any]:
     return corp_api.admins(call, call.suite_id, corp)
 
 
-def _identity(call: Call) -> tuple[dict[str, Any], str | None]:
-    code = call.sandbox.consume_code(
-        "oauth_code", call.query.get("code") or None, invalid=40029, expired=42003
-    )
-    payload = code.payload
-    if payload["suite_id"] != call.suite_id:
-        raise ApiError(40029, "invalid code")
-    if call.sandbox.active_authorization(payload["suite_id"], payload["corpid"]) is None:
-        raise ApiError(50002, "user not in the app's visible range")
-    ticket = None
-    if payload["scope"] in ("snsapi_privateinfo", "snsapi_userinfo"):
-        ticket = call.sandbox.issue_code("user_ticket", payload, USER_TICKET_LIFETIME)
-    return payload, ticket
-
-
-def getuserinfo3rd(call: Call) -> dict[str, Any]:
-    payload, ticket = _identity(call)
-    answer = {
-        "corpid": payload["corpid"],
-        "userid": payload["userid"],
-        "open_userid": call.sandbox.open_userid(
-            payload["suite_id"], payload["corpid"], payload["userid"]
-        ),
-    }
-    if ticket:
-        answer.update(user_ticket=ticket, expires_in=USER_TICKET_LIFETIME)
-    return answer
-
-
-def auth_getuserinfo(call: Call) -> dict[str, Any]:
-    """A 代开发 app's sign-in, with the corp token: the member's userid (and a user_ticket)."""
-    customized.refuse_third_party(call)
-    payload, ticket = _identity(call)
-    if payload["corpid"] != call.corpid:
-        raise ApiError(40029, "invalid code")
-    answer: dict[str, Any] = {"userid": payload["userid"]}
-    if ticket:
-        answer.update(user_ticket=ticket, expires_in=USER_TICKET_LIFETIME)
-    return answer
-
-
-def auth_getuserdetail(call: Call) -> dict[str, Any]:
-    customized.refuse_third_party(call)
-    return getuserdetail3rd(call)
-
-
-def getuserinfo3rd_legacy(call: Call) -> dict[str, Any]:
-    """The old path answers with capitalised keys (API.md §2.10)."""
-    answer = getuserinfo3rd(call)
-    return {
-        "CorpId": answer.pop("corpid"),
-        "UserId": answer.pop("userid"),
-        "DeviceId": "sandbox-device",
-        **answer,
-    }
-
-
-def getuserdetail3rd(call: Call) -> dict[str, Any]:
-    ticket = call.sandbox.find_code(
-        "user_ticket", call.field("user_ticket", 84015), invalid=84015, expired=84014
-    )
-    payload = ticket.payload
-    corp = call.sandbox.corp(payload["corpid"])
-    member = corp.members.get(payload["userid"]) if corp else None
-    if payload["suite_id"] != call.suite_id or member is None:
-        raise ApiError(84015, "invalid user_ticket")
-    return {
-        "corpid": payload["corpid"],
-        "userid": member.userid,
-        "name": member.name,
-        "gender": str(member.gender),
-        "avatar": member.avatar,
-        "qr_code": f"https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=sandbox-{member.userid}",
-    }
-
-
-# --- provider_access_token endpoints -----------------------------------------------------------
-
-
-def get_login_info(call: Call) -> dict[str, Any]:
-    code = call.sandbox.consume_code(
-        "login_code", call.field("auth_code", 41008), invalid=40029, expired=42003
-    )
-    corp = call.sandbox.corp(code.payload["corpid"])
-    member = corp.members.get(code.payload["userid"]) if corp else None
-    if corp is None or member is None:
-        raise ApiError(40029, "invalid auth_code")
-    usertype = corp.usertype(member.userid)
-    is_admin = usertype != 5
-    answer: dict[str, Any] = {
-        "usertype": usertype,
-        "user_info": {
-            "userid": member.userid,
-            "open_userid": member.userid,
-            "name": member.name,
-            "avatar": member.avatar,
-        },
-        "corp_info": {"corpid": corp.corpid},
-    }
-    if is_admin:
-        agents = [
-            {"agentid": a.agentid, "auth_type": 1}
-            for a in call.sandbox.authorizations.values()
-            if a.corpid == corp.corpid and a.active
-        ]
-        answer.update(agent=agents, auth_info={"department": [{"id": 1, "writable": True}]})
-    return answer
-
-
-def get_register_code(call: Call) -> dict[str, Any]:
-    template_id = call.field("template_id", 84019)
-    suite = next(
-        (s for s in call.sandbox.config.suites if template_id in s.register_templates), None
-    )
-    if suite is None:
-        raise ApiError(84020, "templateid not found")
-    state = str(call.body.get("state", ""))
-    if not _STATE.fullmatch(state):
-        raise ApiError(84025, "invalid state")
-    code = call.sandbox.issue_code("register_code", {}, REGISTER_CODE_LIFETIME)
-    call.sandbox.register_codes[code] = RegisterCode(
-        code=code,
-        template_id=template_id,
-        suite_id=suite.suite_id,
-        state=state,
-        corp_name=str(call.body.get("corp_name", "")),
-        admin_name=str(call.body.get("admin_name", "")),
-        admin_mobile=str(call.body.get("admin_mobile", "")),
-        created_at=call.sandbox.now(),
-    )
-    return {"register_code": code, "expires_in": REGISTER_CODE_LIFETIME}
-
-
-def get_register_info(call: Call) -> dict[str, Any]:
-    registration = call.sandbox.register_codes.get(call.field("register_code", 84021))
-    if (
-        registration is None
-        or not registration.corpid
-        or call.sandbox.now() - registration.created_at > REGISTER_INFO_LIFETIME
-    ):
-        raise ApiError(84024, "no registration info")
-    return {
-        "corpid": registration.corpid,
-        "auth_user_info": {"userid": registration.admin_userid},
-        "state": registration.state,
-        "template_id": registration.template_id,
-    }
-
-
-def corpid_to_opencorpid(call: Call) -> dict[str, Any]:
-    plain = call.field("corpid", 40013)
-    corp = next((c for c in call.sandbox.corps.values() if c.plain_corpid == plain), None)
-    related = corp is not None and any(
-        a.corpid == corp.corpid for a in call.sandbox.authorizations.values()
-    )
-    if not related:
-        raise ApiError(48001, "api forbidden: no authorization relationship")
-    assert corp is not None
-    return {"open_corpid": corp.corpid}
-
-
 ENDPOINTS: dict[str, Endpoint] = {
     "service/get_provider_token": Endpoint(get_provider_token, None),
     "service/get_suite_token": Endpoint(get_suite_token, None),
@@ -449,14 +291,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     "service/v2/get_auth_info": Endpoint(get_auth_info, SUITE),
     "service/get_corp_token": Endpoint(get_corp_token, SUITE),
     "service/get_admin_list": Endpoint(service_get_admin_list, SUITE),
-    "service/auth/getuserinfo3rd": Endpoint(getuserinfo3rd, SUITE),
-    "service/getuserinfo3rd": Endpoint(getuserinfo3rd_legacy, SUITE_AS_ACCESS_TOKEN),
-    "service/auth/getuserdetail3rd": Endpoint(getuserdetail3rd, SUITE),
-    "service/getuserdetail3rd": Endpoint(getuserdetail3rd, SUITE_AS_ACCESS_TOKEN),
-    "service/get_login_info": Endpoint(get_login_info, PROVIDER_AS_ACCESS_TOKEN),
-    "service/get_register_code": Endpoint(get_register_code, PROVIDER),
-    "service/get_register_info": Endpoint(get_register_info, PROVIDER),
-    "service/corpid_to_opencorpid": Endpoint(corpid_to_opencorpid, PROVIDER),
+    "service/auth/getuserinfo3rd": Endpoint(identity_api.getuserinfo3rd, SUITE),
+    "service/getuserinfo3rd": Endpoint(identity_api.getuserinfo3rd_legacy, SUITE_AS_ACCESS_TOKEN),
+    "service/auth/getuserdetail3rd": Endpoint(identity_api.getuserdetail3rd, SUITE),
+    "service/getuserdetail3rd": Endpoint(identity_api.getuserdetail3rd, SUITE_AS_ACCESS_TOKEN),
+    "service/get_login_info": Endpoint(provider_api.get_login_info, PROVIDER_AS_ACCESS_TOKEN),
+    "service/get_register_code": Endpoint(provider_api.get_register_code, PROVIDER),
+    "service/get_register_info": Endpoint(provider_api.get_register_info, PROVIDER),
+    "service/corpid_to_opencorpid": Endpoint(provider_api.corpid_to_opencorpid, PROVIDER),
     "service/get_customized_auth_url": Endpoint(customized.get_customized_auth_url, PROVIDER),
     "agent/get": Endpoint(corp_api.agent_get, CORP, corp_scoped=True),
     "agent/get_admin_list": Endpoint(corp_api.agent_get_admin_list, CORP, corp_scoped=True),
@@ -474,8 +316,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "media/upload": Endpoint(media.corp_upload, CORP, corp_scoped=True),
     "getcallbackip": Endpoint(corp_api.getcallbackip, CORP, corp_scoped=True),
     "gettoken": Endpoint(customized.gettoken, None),
-    "auth/getuserinfo": Endpoint(auth_getuserinfo, CORP, corp_scoped=True),
-    "auth/getuserdetail": Endpoint(auth_getuserdetail, CORP, corp_scoped=True),
+    "auth/getuserinfo": Endpoint(identity_api.auth_getuserinfo, CORP, corp_scoped=True),
+    "auth/getuserdetail": Endpoint(identity_api.auth_getuserdetail, CORP, corp_scoped=True),
     **{path: Endpoint(handler, SUITE) for path, handler in editions.HANDLERS.items()},
     **{path: Endpoint(handler, CONTACT_SYNC) for path, handler in register_sync.HANDLERS.items()},
     **{

@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox import customers, storms
-from sandbox.api import Call, get_register_code
+from sandbox.api import Call
 from sandbox.engine import ApiError, Fault
 from sandbox.licensing import DAY, TRIAL_DAYS
 from sandbox.lifecycle import Lifecycle, LifecycleError
+from sandbox.provider_api import get_register_code
 from sandbox.pusher import Delivery
 from sandbox.webhook_inbox import PATH
 
