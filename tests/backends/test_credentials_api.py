@@ -100,10 +100,10 @@ def test_the_record_of_grants_is_kept_for_the_retention_days(portal, backend, se
     corp = portal.install(0)
     for _ in range(3):
         assert backend(f"corps/{corp.corpid}/access-token/").status_code == 200
-    settings.CREDENTIAL_GRANT_RETENTION_DAYS = 90
+    settings.CREDENTIAL_GRANT_RETENTION_DAYS = 30  # not the default: the setting is read
     first, *rest = CredentialGrant.objects.order_by("pk")
-    CredentialGrant.objects.filter(pk=first.pk).update(at=timezone.now() - timedelta(days=91))
-    CredentialGrant.objects.filter(pk=rest[0].pk).update(at=timezone.now() - timedelta(days=89))
+    CredentialGrant.objects.filter(pk=first.pk).update(at=timezone.now() - timedelta(days=31))
+    CredentialGrant.objects.filter(pk=rest[0].pk).update(at=timezone.now() - timedelta(days=29))
     assert purge_old_credential_grants() == 1
     assert list(CredentialGrant.objects.order_by("pk")) == rest
 

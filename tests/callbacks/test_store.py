@@ -165,7 +165,8 @@ def test_a_caller_inside_a_transaction_writes_its_row_itself():
 
 
 def test_a_row_reads_back_as_written_with_its_xml_encrypted_at_rest():
-    """Only the XML and the time go through their fields; everything else is bound as it is."""
+    """Binding most values as they are loses nothing: every column reads back as written,
+    and the XML, which does go through its field, is stored encrypted."""
     written = row("k", xml="<xml><SuiteTicket>secret-ticket</SuiteTicket></xml>",
                   status=CallbackEvent.Status.IGNORED, corpid="wwcorp")  # fmt: skip
     [(pk, created)] = _write([written])
