@@ -2,6 +2,9 @@
 
 The outer envelope is parsed before its signature is checked, so parsing refuses any DTD at the
 first token: no entity of any kind (external or nested "billion laughs") is ever expanded.
+defusedxml's handlers do the refusing, on a bare expat parser that feeds the field builder: its
+ElementTree parser would put the pure-Python ``XMLParser`` between them, whose per-element
+handlers cost more than the parse itself: a contact event parses in less than half the time.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -35,7 +38,7 @@ class _FieldsBuilder:
         self._stack: list[tuple[dict[str, list[Any]], list[str]]] = []
         self._root: Fields = MappingProxyType({})
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
+    def start(self, tag: str, attrib: object) -> None:
         self._stack.append(({}, []))
 
     def data(self, text: str) -> None:
@@ -90,6 +93,25 @@ def decode_document(document: bytes) -> str:
         raise MalformedXML(f"the document is not valid {name}") from None
 
 
+# defusedxml's refusals of a DTD, an entity declaration and an external reference. The handlers
+# keep no state, so this one parser's handlers serve every parse; it never parses itself.
+_GUARDS = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+
+
+def _guarded_parser(builder: _FieldsBuilder) -> expat.XMLParserType:
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _GUARDS.defused_start_doctype_decl
+    parser.EntityDeclHandler = _GUARDS.defused_entity_decl
+    parser.UnparsedEntityDeclHandler = _GUARDS.defused_unparsed_entity_decl
+    # It raises, so the int that expat expects of this handler is never returned.
+    parser.ExternalEntityRefHandler = _GUARDS.defused_external_entity_ref_handler  # type: ignore[assignment]
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    parser.buffer_text = True  # an element's text in one call, not one per line or CDATA part
+    return parser
+
+
 def parse_fields(document: str | bytes) -> Fields:
     """Every child of the root element, nested elements included, as a read-only mapping.
 
@@ -98,18 +120,13 @@ def parse_fields(document: str | bytes) -> Fields:
     if isinstance(document, bytes):
         document = decode_document(document)
     builder = _FieldsBuilder()
-    parser = DefusedXMLParser(
-        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
-    )
     try:
-        parser.feed(document)
-        parser.close()  # calls builder.close()
-        fields = builder.close()
+        _guarded_parser(builder).Parse(document, True)
     except DefusedXmlException as exc:
         raise MalformedXML(f"forbidden XML construct: {type(exc).__name__}") from None
-    except ParseError as exc:
+    except expat.ExpatError as exc:
         raise MalformedXML(f"not well-formed XML: {exc}") from None
-    return fields
+    return builder.close()
 
 
 def _element(tag: str, value: Any) -> str:

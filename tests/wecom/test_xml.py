@@ -27,6 +27,37 @@ def test_an_envelope_with_a_dtd_is_refused():
         Envelope.parse("<!DOCTYPE xml>" + ENVELOPE)
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        '<!DOCTYPE xml SYSTEM "http://example.com/x.dtd"><xml><A>1</A></xml>',
+        '<!DOCTYPE xml [<!ENTITY e "x">]><xml><A>&e;</A></xml>',
+        '<!DOCTYPE xml [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><A>&e;</A></xml>',
+        '<!DOCTYPE xml [<!ENTITY e SYSTEM "x" NDATA n>]><xml><A>1</A></xml>',
+        '<?xml version="1.0" standalone="no"?><!DOCTYPE xml [<!ENTITY % p "x">]><xml/>',
+    ],
+)
+def test_every_document_type_declaration_is_refused_at_its_first_token(document):
+    with pytest.raises(MalformedXML, match="DTDForbidden"):
+        parse_fields(document)
+
+
+def test_an_undeclared_entity_is_not_well_formed():
+    with pytest.raises(MalformedXML, match="not well-formed XML: undefined entity"):
+        parse_fields("<xml><A>&e;</A></xml>")
+
+
+@pytest.mark.parametrize("document", ["", "<xml>", "<xml></xm>", "<xml/><xml/>", "<a>\x00</a>"])
+def test_a_document_that_is_not_well_formed_is_refused(document):
+    with pytest.raises(MalformedXML, match="not well-formed XML"):
+        parse_fields(document)
+
+
+def test_comments_and_processing_instructions_are_ignored():
+    document = "<?xml version='1.0'?><!-- x --><xml><?pi x?><A>1<!-- y --></A></xml>"
+    assert parse_fields(document) == {"A": "1"}
+
+
 def test_an_envelope_renders_and_parses_back():
     envelope = Envelope("ww1", "", "abc+/=")
     assert Envelope.parse(envelope.render()) == envelope
