@@ -29,9 +29,11 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The load benchmarks (callbacks, api) need wrk; py-spy makes their --profile flame graphs.
+# The load benchmarks (callbacks, api) need wrk; py-spy makes their --profile flame graphs;
+# bench/instructions.py counts instructions with valgrind.
 bench-tools: $(INSTALLED)
 	command -v wrk || apt-get install -y wrk
+	command -v valgrind || apt-get install -y valgrind
 	$(BIN)/python -m pip install --quiet py-spy
 
 bench: $(INSTALLED) bench-tools

@@ -143,6 +143,21 @@ def main() -> None:
             "—",
             "≤ 20 ms",
         )
+        instructions = run("instructions.py", "--database", database)
+        row(
+            f"instructions per callback vs per bare INSERT request, one thread ({label})",
+            instructions,
+            r"callback\s+(\d+) k|{:.0f} k",
+            r"ratio bare/callback instructions ([\d.]+)|{:.2f} (bare / callback)",
+            "—",
+        )
+        row(
+            f"... where the callback's instructions go ({label})",
+            instructions,
+            r"checks \+(\d+) k|checks +{:.0f} k",
+            r"its store \+(\d+) k|store +{:.0f} k",
+            "—",
+        )
     api = run("api.py")
     for name, target in (
         ("GET /api/v1/me/", "1-2 queries"),

@@ -207,6 +207,12 @@ class Portal:
                        stdout=subprocess.DEVNULL)  # fmt: skip
 
     def __enter__(self) -> Portal:
+        self.prepare()
+        self.serve()
+        return self
+
+    def prepare(self) -> None:
+        """The fresh database, migrated, with the demo's provider and suite."""
         if self.engine == "postgres":
             recreate_database(self.url)
         self.manage("migrate")
@@ -221,8 +227,6 @@ class Portal:
         self.manage("addsuite", suite.suite_id, "--provider", demo.provider.corpid,
                     "--secret", suite.secret, "--token", suite.token,
                     "--aes-key", suite.encoding_aes_key)  # fmt: skip
-        self.serve()
-        return self
 
     def serve(self, **env: str) -> None:
         """(Re)start gunicorn, with ``env`` added to the environment."""
@@ -255,6 +259,10 @@ class Portal:
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop gunicorn and drop what ``prepare`` made."""
         self.stop()
         if self.engine == "postgres":
             recreate_database(self.url, create=False)
