@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.callbacks import ROUTE, TARGETS
-from bench.serving import Callbacks, Portal
+from bench.serving import HEADERS, Callbacks, Portal
 
 WARM_UP_REQUESTS = 20  # psycopg prepares a statement on its 5th run
 # Valgrind counts instructions only inside this C function, and writes a profile each time it
@@ -46,7 +46,7 @@ PROFILES = "callgrind.out.*"
 
 
 def _environ(path: str, body: bytes) -> dict[str, object]:
-    """A WSGI environ as gunicorn builds it behind the production proxy."""
+    """A WSGI environ as gunicorn builds it, with the headers of the production proxy."""
     path_info, _, query = path.partition("?")
     return {
         "REQUEST_METHOD": "POST",
@@ -56,8 +56,10 @@ def _environ(path: str, body: bytes) -> dict[str, object]:
         "SERVER_PORT": "8000",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": "127.0.0.1",
-        "HTTP_X_FORWARDED_PROTO": "https",
-        "CONTENT_TYPE": "text/xml",
+        **{
+            ("" if name == "Content-Type" else "HTTP_") + name.upper().replace("-", "_"): value
+            for name, value in HEADERS.items()
+        },
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": "http",
