@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from callbacks.receive import command_url, open_post, read_body
+from callbacks.receive import command_url, open_post, query_params, read_body
 from isvportal.urls import urlpatterns as portal
 
 
@@ -25,7 +25,7 @@ def floor(request: HttpRequest) -> HttpResponse:
 def checks(request: HttpRequest, suite_id: str) -> HttpResponse:
     """The command callback's checks without its store, for bench/callbacks.py's breakdown:
     signature, decryption, receiveid and event parse, then 'success'."""
-    open_post(command_url(suite_id), request.GET, read_body(request))
+    open_post(command_url(suite_id), query_params(request), read_body(request))
     return HttpResponse("success", content_type="text/plain")
 
 

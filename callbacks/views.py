@@ -17,6 +17,7 @@ from callbacks.receive import (
     command_url,
     data_url,
     open_post,
+    query_params,
     read_body,
     system_url,
     verify_url,
@@ -34,8 +35,8 @@ def receive(request: HttpRequest, resolve: Callable[[], CallbackURL]) -> HttpRes
     try:
         url = resolve()
         if request.method == "GET":
-            return _text(verify_url(url, request.GET))
-        received = open_post(url, request.GET, read_body(request))
+            return _text(verify_url(url, query_params(request)))
+        received = open_post(url, query_params(request), read_body(request))
     except Rejected as rejected:
         log.warning(
             "callback rejected",

@@ -161,3 +161,23 @@ def test_a_control_character_in_an_api_address_is_a_400(portal, path):
     response = portal.http.get(f"{portal.url}{path}", timeout=10)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+def test_more_query_parameters_than_django_allows_is_a_400(portal, stored, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    params, body = portal.seal(ticket(portal))
+    padding = {f"p{n}": "x" for n in range(10)}
+    response = portal.post(portal.command_path, {**padding, **params}, body)
+    assert response.status_code == 400 and "too many query parameters" in response.text
+    assert CallbackEvent.objects.count() == stored
+
+
+@pytest.mark.parametrize(("first", "last", "status"), [("forged", "signed", 200),
+                                                       ("signed", "forged", 403)])  # fmt: skip
+def test_a_repeated_query_parameter_is_read_as_its_last_value(portal, first, last, status):
+    """As Django's request.GET reads it: the callback's own parse must not differ."""
+    params, body = portal.seal(ticket(portal))
+    value = {"signed": params["msg_signature"], "forged": "0" * 40}
+    query = [("msg_signature", value[first]), ("msg_signature", value[last]),
+             ("timestamp", params["timestamp"]), ("nonce", params["nonce"])]  # fmt: skip
+    assert portal.post(portal.command_path, query, body).status_code == status
