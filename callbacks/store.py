@@ -31,10 +31,15 @@ MAX_ROWS = 64  # per statement
 # database takes: binding them through Django would only copy them. Exact classes: a subclass
 # (an encrypted text field, say) converts.
 _AS_IS = (models.CharField, models.TextField, models.ForeignKey)
+# And by database: PostgreSQL's driver binds an aware datetime (an event's received_at is
+# timezone.now()) as it is, where Django's conversion would only return it unchanged.
+_AS_IS_BY_VENDOR: dict[str, tuple[type[models.Field], ...]] = {
+    "postgresql": (models.DateTimeField,)
+}
 
 
-def _converter(field: models.Field) -> models.Field | None:
-    return None if type(field) in _AS_IS else field
+def _converter(field: models.Field, vendor: str) -> models.Field | None:
+    return None if type(field) in _AS_IS + _AS_IS_BY_VENDOR.get(vendor, ()) else field
 
 
 @functools.cache
@@ -65,7 +70,7 @@ def _insert_statement(
         f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
         f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}, {key}"
     )
-    return statement, tuple(_converter(f) for f in fields)
+    return statement, tuple(_converter(f, vendor) for f in fields)
 
 
 def _write(rows: Sequence[Row]) -> list[tuple[int, bool]]:
@@ -75,8 +80,9 @@ def _write(rows: Sequence[Row]) -> list[tuple[int, bool]]:
     A statement built once per process, and no model instance: on the callback path Django's
     compiler and model machinery, and binding the columns that always start the same (attempts,
     errors, claim), cost more CPU than the database spent on the row (bench/callbacks.py). Only
-    the values that need it go through their field (the encrypted XML, the time), and the
-    thread's connection is looked up once, not through the ``connection`` proxy at every use.
+    the values that need it go through their field (the encrypted XML; the time, except on
+    PostgreSQL), and the thread's connection is looked up once, not through the ``connection``
+    proxy at every use.
     No signal is sent for CallbackEvent saves. On PostgreSQL the parameters are bound on the
     server and the statement is prepared per connection.
     """
