@@ -220,7 +220,7 @@ def verify_url(url: CallbackURL, params: Mapping[str, str]) -> str:
 def query_params(request: HttpRequest) -> dict[str, str]:
     """The query parameters, the last value of each name, decoded as ``request.GET`` decodes
     them. A callback reads three, and a QueryDict (a list per name, a copy of each key and value)
-    costs four times this parse."""
+    costs several times this parse."""
     raw = request.META.get("QUERY_STRING", "").encode("iso-8859-1")
     try:
         text = raw.decode()

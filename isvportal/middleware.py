@@ -28,8 +28,8 @@ _CONTROL_CHARACTER_IN_QUERY = re.compile(r"[\x00-\x1f\x7f]|%[01][0-9a-fA-F]|%7[f
 
 class RefuseControlCharactersMiddleware:
     """Checks the raw query string rather than ``request.GET``: building a QueryDict on every
-    request cost a callback about 3% of its instructions (bench/instructions.py), and views that
-    read no parameters never need one."""
+    request cost 42 k of the 926 k instructions of a request to a no-op view
+    (bench/instructions.py), and views that read no parameters never need one."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
