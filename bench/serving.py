@@ -159,6 +159,15 @@ class Load:
         return (self.cpu.app * 1000 / self.requests, self.cpu.db * 1000 / self.requests)
 
 
+@dataclass(frozen=True)
+class OpenLoop(Load):
+    """A fixed-rate run (bench/loadgen.py), with its slowest answer and how many answers took
+    longer than its latency target."""
+
+    max_ms: float = 0.0
+    over_target: int = 0
+
+
 class Portal:
     """A fresh bench database and gunicorn serving the portal on it; a context manager."""
 
@@ -324,17 +333,23 @@ class Portal:
         return Load(requests, rate, _wrk_ms(out, "50%"), _wrk_ms(out, "99%"), cpu)
 
     def fixed_rate(
-        self, requests: list[tuple[str, bytes]], *, rate: float, connections: int
-    ) -> Load:
+        self,
+        requests: list[tuple[str, bytes]],
+        *,
+        rate: float,
+        connections: int,
+        target_ms: float = 20.0,
+    ) -> OpenLoop:
         """Open loop from bench/loadgen.py: request n is due at n / rate; its latency counts from
         when it was due, so a slow answer that delays the next ones is not hidden."""
         before = self.cpu()
         result = subprocess.run(
             [sys.executable, str(HERE / "loadgen.py"), str(self.port), str(rate),
-             str(connections)],
+             str(connections), str(target_ms)],
             input=json.dumps([[path, body.decode()] for path, body in requests]),
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         cpu = self.cpu() - before
         report = json.loads(result.stdout)
-        return Load(len(requests), rate, report["p50_ms"], report["p99_ms"], cpu)
+        return OpenLoop(len(requests), rate, report["p50_ms"], report["p99_ms"], cpu,
+                        report["max_ms"], report["over"])  # fmt: skip
