@@ -164,8 +164,8 @@ class OpenLoop(Load):
     """A fixed-rate run (bench/loadgen.py), with its slowest answer and how many answers took
     longer than its latency target."""
 
-    max_ms: float = 0.0
-    over_target: int = 0
+    max_ms: float
+    over_target: int
 
 
 class Portal:
@@ -338,7 +338,7 @@ class Portal:
         *,
         rate: float,
         connections: int,
-        target_ms: float = 20.0,
+        target_ms: float,
     ) -> OpenLoop:
         """Open loop from bench/loadgen.py: request n is due at n / rate; its latency counts from
         when it was due, so a slow answer that delays the next ones is not hidden."""
