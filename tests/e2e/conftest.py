@@ -1,11 +1,22 @@
 """What the browser tests share: the portal on a live server with WeCom's pages from the
-sandbox, and a choice made on a sandbox page."""
+sandbox, a choice made on a sandbox page, and waits that survive a page being replaced."""
 
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
+
+# Mid-navigation Chrome answers a lookup on the outgoing page with errors other than
+# StaleElementReference ("Node with given id does not belong to the document", "document
+# unloaded while waiting for result"); a wait retries through them and still fails on timeout.
+NAVIGATION_ERRORS = (WebDriverException,)
+
+
+def wait_until(chrome, condition, timeout: float = 20):
+    """WebDriverWait(...).until(condition), retrying while a page is being replaced."""
+    return WebDriverWait(chrome, timeout, ignored_exceptions=NAVIGATION_ERRORS).until(condition)
 
 
 @pytest.fixture
@@ -21,4 +32,4 @@ def choose(chrome, value: str, button: str, lands_on: str) -> None:
     """Pick an option on a sandbox page and wait until the browser has landed back on us."""
     chrome.find_element(By.CSS_SELECTOR, f'input[value="{value}"]').click()
     chrome.find_element(By.ID, button).click()
-    WebDriverWait(chrome, 20).until(lambda driver: driver.current_url.startswith(lands_on))
+    wait_until(chrome, lambda driver: driver.current_url.startswith(lands_on))

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.wait import WebDriverWait
 
 from billing.models import AppOrder
 from corps.models import AuthorizedCorp, Suite
 from licenses.models import LicenseOrder
 from tests.conftest import save
-from tests.e2e.conftest import choose
+from tests.e2e.conftest import choose, wait_until
 
 
 def sign_in_staff(chrome, product, live_server) -> None:
@@ -51,14 +50,12 @@ def test_install_sign_in_and_see_it_in_the_console(product, live_server, chrome)
     chrome.find_element(By.ID, "id_months").send_keys("1")
     save(chrome, "walkthrough-5-buy-licences")
     chrome.find_element(By.ID, "place-order").click()
-    WebDriverWait(chrome, 20).until(lambda d: "/admin/licenses/licenseorder/" in d.current_url)
+    wait_until(chrome, lambda d: "/admin/licenses/licenseorder/" in d.current_url)
     order = LicenseOrder.objects.get()
     assert order.status == LicenseOrder.Status.UNPAID and order.base_count == 10
     chrome.get(product.wecom.url)
     chrome.find_element(By.CSS_SELECTOR, "#license-orders button").click()
-    WebDriverWait(chrome, 20).until(
-        lambda d: "license_pay" in d.find_element(By.ID, "message").text
-    )
+    wait_until(chrome, lambda d: "license_pay" in d.find_element(By.ID, "message").text)
     chrome.get(f"{live_server.url}/admin/licenses/activecode/")
     assert len(chrome.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")) == 10
     save(chrome, "walkthrough-6-licence-codes")
@@ -70,13 +67,9 @@ def test_an_edition_bought_and_paid_in_wecom_shows_on_the_corp_page(product, liv
     order_form = chrome.find_element(By.ID, f"app-order-{product.suite.suite_id}")
     Select(order_form.find_element(By.NAME, "edition_id")).select_by_value("SANDBOX-PRO")
     order_form.find_element(By.TAG_NAME, "button").click()
-    WebDriverWait(chrome, 20).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#app-orders button")
-    )
+    wait_until(chrome, lambda d: d.find_elements(By.CSS_SELECTOR, "#app-orders button"))
     chrome.find_element(By.CSS_SELECTOR, "#app-orders button").click()  # pay
-    WebDriverWait(chrome, 20).until(
-        lambda d: AppOrder.objects.filter(status=AppOrder.Status.PAID).exists()
-    )
+    wait_until(chrome, lambda d: AppOrder.objects.filter(status=AppOrder.Status.PAID).exists())
     corp.refresh_from_db()
     assert corp.edition_name == "专业版"
     sign_in_staff(chrome, product, live_server)
@@ -106,8 +99,8 @@ def test_a_customized_template_is_authorized_from_the_console_and_its_member_sig
     chrome.get(link)
     chrome.find_element(By.CSS_SELECTOR, f'input[value="{corpid}"]').click()
     chrome.find_element(By.ID, "approve").click()
-    WebDriverWait(chrome, 20).until(
-        lambda d: AuthorizedCorp.objects.filter(suite=template, corpid=corpid).exists()
+    wait_until(
+        chrome, lambda d: AuthorizedCorp.objects.filter(suite=template, corpid=corpid).exists()
     )
     chrome.get(f"{live_server.url}/oauth/login/{template.suite_id}/?corpid={corpid}")
     choose(chrome, f"{corpid}|lina", "sign-in", f"{live_server.url}/oauth/me/")

@@ -16,8 +16,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
 from console.site import site
 from corps.models import Member
@@ -27,7 +25,7 @@ from oauth.keys import service_key_create
 from oauth.services import api_token_issue
 from tests.conftest import save
 from tests.e2e.catalogue import chinese_phrases, english_phrases
-from tests.e2e.conftest import choose
+from tests.e2e.conftest import choose, wait_until
 from tokens.services import provider_api
 from webhooks.services import endpoint_create
 
@@ -45,6 +43,12 @@ Promise.all(urls.map(url => fetch(url, {redirect: "manual", credentials: "same-o
   r => [url, r.type === "opaqueredirect" ? 302 : r.status], e => [url, String(e)]))).then(done);
 """
 OVERFLOW_JS = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# A page marked before a click is the old one; a new page has no mark and has finished loading.
+MARK_JS = "window.isvportalOldPage = true"
+READY_JS = "return document.readyState === 'complete'"
+NEW_PAGE_LOADED_JS = (
+    "return window.isvportalOldPage === undefined && document.readyState === 'complete'"
+)
 
 
 class Walk:
@@ -65,18 +69,17 @@ class Walk:
 
     def follow(self, element, *, status: int = 200, name: str = "") -> None:
         """Click what loads a page (a form's submit, a link) and judge the page it loads, not
-        the one still shown when the click returns; the new page may have the same address."""
-        old_page = self.chrome.find_element(By.TAG_NAME, "html")
+        the one still shown when the click returns; the new page may have the same address,
+        so the old page is told apart by a mark set on it before the click."""
+        self.chrome.execute_script(MARK_JS)
         element.click()
-        WebDriverWait(self.chrome, 20).until(staleness_of(old_page))
+        wait_until(self.chrome, lambda driver: driver.execute_script(NEW_PAGE_LOADED_JS))
         self.check(status=status, name=name)
 
     def check(self, *, status: int = 200, name: str = "") -> None:
         """Judge the page the browser is on now, once it has loaded."""
         chrome, where = self.chrome, self.chrome.current_url
-        WebDriverWait(chrome, 20).until(
-            lambda driver: driver.execute_script("return document.readyState") == "complete"
-        )
+        wait_until(chrome, lambda driver: driver.execute_script(READY_JS))
         self.pages += 1
         got = chrome.execute_script(STATUS_JS)
         if got != status:
@@ -84,7 +87,7 @@ class Walk:
         overflow = chrome.execute_script(OVERFLOW_JS)
         if overflow > 0:
             self.problems.append(f"{where}: scrolls sideways by {overflow} px")
-        text = chrome.find_element(By.TAG_NAME, "body").text
+        text = chrome.execute_script("return document.body.innerText")
         found = sorted(phrase for phrase in self.foreign if phrase in text)
         if found:
             self.problems.append(f"{where}: untranslated {found}")
@@ -207,7 +210,7 @@ def test_every_page_in_both_languages(product, live_server, chrome, browser_lang
     walk.visit(f"{portal}/admin/corps/registercode/{register.pk}/change/")
     image = chrome.find_element(By.ID, "register-qr")
     drawn = "return arguments[0].complete"
-    WebDriverWait(chrome, 10).until(lambda d: d.execute_script(drawn, image))
+    wait_until(chrome, lambda d: d.execute_script(drawn, image), timeout=10)
     assert chrome.execute_script("return arguments[0].naturalWidth", image) > 0
 
     walk.visit(f"{product.wecom.url}/", name="sandbox-control")
