@@ -350,7 +350,8 @@ def batch_get_active_info_by_code(call: Call) -> dict[str, Any]:
     known = [
         book.codes[v] for v in values if v in book.codes and book.codes[v].corpid == corp.corpid
     ]
-    invalid = [v for v in values if v not in {c.code for c in known}]
+    found = {c.code for c in known}
+    invalid = [v for v in values if v not in found]
     return {"active_info_list": [_code_json(call, c) for c in known],
             "invalid_active_code_list": invalid}  # fmt: skip
 
