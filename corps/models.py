@@ -135,8 +135,9 @@ class AuthorizedCorp(models.Model):
         ONLINE_WITH_DRAFT = 3, _("online, a newer version unpublished")
 
     suite = models.ForeignKey(
-        Suite, verbose_name=_("suite"), on_delete=models.PROTECT, related_name="corps"
-    )
+        Suite, verbose_name=_("suite"), on_delete=models.PROTECT, related_name="corps",
+        db_index=False,  # corp_unique_per_suite and corp_suite_status_idx lead with it
+    )  # fmt: skip
     corpid = models.CharField(_("corpid"), max_length=64)
     corp_name = models.CharField(_("corp name"), max_length=255, blank=True)
     corp_full_name = models.CharField(_("full name"), max_length=255, blank=True)
@@ -254,8 +255,9 @@ class Member(models.Model):
     """A mirror of a member of the corp, keyed by the suite-scoped open_userid."""
 
     corp = models.ForeignKey(
-        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.CASCADE, related_name="members"
-    )
+        AuthorizedCorp, verbose_name=_("corp"), on_delete=models.CASCADE, related_name="members",
+        db_index=False,  # member_unique and member_userid_idx lead with it
+    )  # fmt: skip
     open_userid = models.CharField(_("open_userid"), max_length=64)
     userid = models.CharField(
         _("userid"), max_length=64, blank=True, help_text=_("Where the corp allows it.")

@@ -20,7 +20,7 @@ class Credential(models.Model):
         JSAPI = "jsapi", _("corp jsapi_ticket")
         AGENT_CONFIG = "agent_config", _("agent_config ticket")
 
-    key = models.CharField(_("key"), max_length=64, unique=True)
+    key = models.CharField(_("key"), max_length=64)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     provider = models.ForeignKey(
         Provider, verbose_name=_("provider"), on_delete=models.CASCADE, null=True, blank=True
@@ -64,6 +64,8 @@ class Credential(models.Model):
             models.Index(fields=["refresh_at"], name="credential_refresh_idx"),
             models.Index(fields=["kind", "expires_at"], name="credential_kind_expiry_idx"),
         ]
+        # Not unique=True: that adds a LIKE-pattern twin on PostgreSQL; keys are read exactly.
+        constraints = [models.UniqueConstraint(fields=["key"], name="credential_key_unique")]
 
     def __str__(self) -> str:
         return self.key

@@ -62,10 +62,11 @@ class Message(models.Model):
     """One event as the endpoints receive it: the JSON body is fixed when it is published, so
     every try and every redelivery sends the same bytes with the same webhook-id."""
 
-    msg_id = models.CharField(_("message id"), max_length=64, unique=True)
+    msg_id = models.CharField(_("message id"), max_length=64)
     provider = models.ForeignKey(
-        Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+"
-    )
+        Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+",
+        db_index=False,  # message_created_idx leads with it
+    )  # fmt: skip
     suite = models.ForeignKey(
         Suite, verbose_name=_("suite"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -79,6 +80,9 @@ class Message(models.Model):
         verbose_name = _("webhook message")
         verbose_name_plural = _("webhook messages")
         indexes = [models.Index(fields=["provider", "created_at"], name="message_created_idx")]
+        # Not unique=True: that adds a LIKE-pattern twin on PostgreSQL, and ids are never
+        # searched by prefix. Every published event writes a message row.
+        constraints = [models.UniqueConstraint(fields=["msg_id"], name="message_msg_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.msg_id}"
@@ -95,8 +99,9 @@ class Delivery(models.Model):
         FAILED = "failed", _("gave up")
 
     message = models.ForeignKey(
-        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="deliveries"
-    )
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="deliveries",
+        db_index=False,  # delivery_unique leads with it
+    )  # fmt: skip
     endpoint = models.ForeignKey(
         Endpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
     )
