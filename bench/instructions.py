@@ -19,6 +19,7 @@ Needs valgrind (``apt-get install valgrind``; ``make bench-tools`` installs it) 
 PostgreSQL, the database server (as bench/callbacks.py).
 
     python bench/instructions.py [--database postgres|sqlite] [--requests 200]
+                                 [--event suite_ticket|change_contact]
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _environ(path: str, body: bytes) -> dict[str, object]:
     }
 
 
-def serve_targets(requests: int, profiles: Path) -> None:
+def serve_targets(requests: int, profiles: Path, event: str) -> None:
     """In the process under valgrind: each target's requests inside one ``functools.reduce``.
     Prints how many profiles were written before (by a reduce of Django's or a library's)."""
     import django
@@ -88,7 +89,7 @@ def serve_targets(requests: int, profiles: Path) -> None:
         if not statuses[0].startswith("200"):
             raise RuntimeError(f"{environ['PATH_INFO']}: {statuses[0]} {body[:200]!r}")
 
-    callbacks = Callbacks()
+    callbacks = Callbacks(event)
     print(len(list(profiles.glob(PROFILES))), flush=True)
     for target in TARGETS:
         batch = ROUTE[target](callbacks.batch(WARM_UP_REQUESTS + requests))
@@ -112,10 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--event", choices=Callbacks.EVENTS, default="suite_ticket",
+        help="what the callbacks carry (a contact change names a corp)",
+    )  # fmt: skip
     parser.add_argument("--serve-into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_into:
-        serve_targets(args.requests, args.serve_into)
+        serve_targets(args.requests, args.serve_into, args.event)
         return
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -131,7 +136,7 @@ def main() -> None:
                  f"--toggle-collect={MEASURED}", f"--dump-after={MEASURED}",
                  f"--callgrind-out-file={output}", sys.executable, __file__,
                  "--database", args.database, "--requests", str(args.requests),
-                 "--serve-into", directory],
+                 "--event", args.event, "--serve-into", directory],
                 env=portal.env, check=True, capture_output=True, text=True,
             )  # fmt: skip
             earlier = int(served.stdout.split()[0])
@@ -143,8 +148,8 @@ def main() -> None:
     per_request = {
         target: count / args.requests for target, count in zip(TARGETS, counts, strict=True)
     }
-    print(f"instructions per request, {args.database}, {args.requests} requests per target, "
-          f"one thread, Django's WSGI handler under callgrind")  # fmt: skip
+    print(f"instructions per request, {args.database}, {args.requests} {args.event} requests "
+          f"per target, one thread, Django's WSGI handler under callgrind")  # fmt: skip
     for target in TARGETS:
         print(f"{target:<9} {per_request[target] / 1000:8.0f} k")
     floor = per_request["floor"]

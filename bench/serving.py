@@ -75,18 +75,29 @@ def redis_answers() -> bool:
 
 
 class Callbacks:
-    """Distinct suite_ticket callbacks, signed for the moment they are built."""
+    """Distinct command callbacks, signed for the moment they are built: suite_ticket pushes
+    (no corp), or contact changes of a corp (whose row names the corp)."""
 
-    def __init__(self) -> None:
+    EVENTS = ("suite_ticket", "change_contact")
+
+    def __init__(self, event: str = "suite_ticket") -> None:
         config = load_config()
         self.suite = config.suites[0]
         self.cipher = self.suite.cipher()
         self.path = f"/callbacks/suite/{self.suite.suite_id}/"
+        self.event = event
+
+    def _fields(self, stamp: int) -> dict[str, object]:
+        fields: dict[str, object] = {"SuiteId": self.suite.suite_id, "InfoType": self.event,
+                                     "TimeStamp": stamp}  # fmt: skip
+        if self.event == "suite_ticket":
+            return {**fields, "SuiteTicket": secrets.token_urlsafe(24)}
+        return {**fields, "AuthCorpId": "wwbenchcorp0000001", "ChangeType": "update_user",
+                "UserID": "lina", "OpenUserID": secrets.token_hex(8)}  # fmt: skip
 
     def next(self) -> tuple[str, bytes]:
         stamp = int(time.time())
-        fields = {"SuiteId": self.suite.suite_id, "InfoType": "suite_ticket",
-                  "TimeStamp": stamp, "SuiteTicket": secrets.token_urlsafe(24)}  # fmt: skip
+        fields = self._fields(stamp)
         sealed = self.cipher.seal(render(fields), self.suite.suite_id, timestamp=str(stamp),
                                   nonce=secrets.token_hex(6))  # fmt: skip
         body = Envelope(self.suite.suite_id, "", sealed.encrypted).render().encode()

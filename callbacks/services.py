@@ -18,7 +18,6 @@ from callbacks.models import CallbackEvent
 from callbacks.receive import CallbackURL, Received
 from callbacks.signals import event_processed
 from callbacks.store import group_commit
-from corps.models import AuthorizedCorp
 from wecom.events import parse_event
 
 log = logging.getLogger(__name__)
@@ -45,22 +44,13 @@ def event_store(*, url: CallbackURL, received: Received) -> tuple[int, bool]:
     time (callbacks/store.py): the row is committed when this returns.
     """
     event = received.event
-    corpid = _corpid_of(received)
-    corp_id = (
-        AuthorizedCorp.objects.filter(suite=url.suite, corpid=corpid)
-        .values_list("pk", flat=True)
-        .first()
-        if corpid and url.suite
-        else None
-    )
     ignored = type(event) not in HANDLERS  # a parser added without a handler: kept, not run
     event_id, created = group_commit.insert(
         {
             "receiver": url.receiver,
             "suite_id": url.suite.pk if url.suite else None,
             "provider_id": url.provider.pk if url.provider else None,
-            "corp_id": corp_id,
-            "corpid": corpid,
+            "corpid": _corpid_of(received),  # the row's corp is looked up by it
             "kind": event.kind[:64],
             "change_type": str(event.fields.get("ChangeType", ""))[:32],
             "dedupe_key": received.dedupe_key,

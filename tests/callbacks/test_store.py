@@ -1,6 +1,7 @@
 """The event log's writer (callbacks/store.py): callbacks that queue behind a write share the
 next INSERT, each learns its own row, a failed statement fails every callback in it, duplicate
-dedupe keys get the first row, and a caller inside a transaction writes its row itself."""
+dedupe keys get the first row, a caller inside a transaction writes its row itself, and each
+row's corp is found by the INSERT itself."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from callbacks.models import CallbackEvent
 from callbacks.store import GroupCommit, _write
+from corps.models import AuthorizedCorp, Provider, Suite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -162,6 +164,30 @@ def test_a_caller_inside_a_transaction_writes_its_row_itself():
     assert (first.error, in_transaction.error, beside.error) == (None, None, None)
     stored = dict(CallbackEvent.objects.values_list("dedupe_key", "pk"))
     assert stored.keys() == {"first", "beside"} and beside.outcome == (stored["beside"], True)
+
+
+def test_each_row_names_the_install_of_its_suite_in_its_corp_with_no_query_of_its_own():
+    """The corp is looked up inside the INSERT, per row: the same corpid under two suites is two
+    installs; a corp not installed, or an event without a suite, names none. One statement runs
+    for the four rows."""
+    provider = Provider.objects.create(corpid="wwp", secret="s")
+    suites = [
+        Suite.objects.create(provider=provider, suite_id=f"ww{n}", secret="s", token="t",
+                             encoding_aes_key="k" * 43)
+        for n in (1, 2)
+    ]  # fmt: skip
+    installs = [AuthorizedCorp.objects.create(suite=s, corpid="wwcorp") for s in suites]
+    rows = [row("a", suite_id=suites[0].pk, corpid="wwcorp"),
+            row("b", suite_id=suites[1].pk, corpid="wwcorp"),
+            row("c", suite_id=suites[0].pk, corpid="wwother"),
+            row("d", suite_id=None, corpid="wwcorp")]  # fmt: skip
+    statements: list[str] = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: statements.append(sql)
+                                    or execute(sql, *rest)):  # fmt: skip
+        outcomes = _write(rows)
+    assert len(statements) == 1 and statements[0].startswith("INSERT")
+    corps = dict(CallbackEvent.objects.values_list("pk", "corp_id"))
+    assert [corps[pk] for pk, _ in outcomes] == [installs[0].pk, installs[1].pk, None, None]
 
 
 def test_a_row_reads_back_as_written_with_its_xml_encrypted_at_rest():
