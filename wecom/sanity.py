@@ -79,9 +79,10 @@ def value_problem(name: str, value: object) -> str | None:
 def event_problem(event: Event) -> str | None:
     """The first field of a parsed event (a dataclass) that cannot be genuine, or None."""
     for item in dataclasses.fields(event):
-        if item.name == "fields":
+        value = getattr(event, item.name)
+        if value is None or item.name == "fields":  # an absent field has nothing to check
             continue
-        problem = value_problem(item.name, getattr(event, item.name))
+        problem = value_problem(item.name, value)
         if problem:
             return problem
     return None
