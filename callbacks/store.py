@@ -85,8 +85,10 @@ def _corp_lookup(quote: Callable[[str], str]) -> str:
     """The pk of the install of the suite (first value) in the corp (second), or NULL: none
     for an event without a suite or a corpid, as for a corp that is not installed."""
     meta = AuthorizedCorp._meta
-    suite, corpid = (meta.get_field(name).column for name in ("suite", "corpid"))
-    table, pk, suite, corpid = (quote(n) for n in (meta.db_table, meta.pk.column, suite, corpid))
+    column = {f.name: f.column for f in meta.concrete_fields}
+    table, pk, suite, corpid = (
+        quote(name) for name in (meta.db_table, meta.pk.column, column["suite"], column["corpid"])
+    )
     return f"(SELECT {pk} FROM {table} WHERE {suite} = %s AND {corpid} = %s)"  # noqa: S608
 
 

@@ -182,8 +182,12 @@ def test_each_row_names_the_install_of_its_suite_in_its_corp_with_no_query_of_it
             row("c", suite_id=suites[0].pk, corpid="wwother"),
             row("d", suite_id=None, corpid="wwcorp")]  # fmt: skip
     statements: list[str] = []
-    with connection.execute_wrapper(lambda execute, sql, *rest: statements.append(sql)
-                                    or execute(sql, *rest)):  # fmt: skip
+
+    def record(execute, sql, *rest):
+        statements.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(record):
         outcomes = _write(rows)
     assert len(statements) == 1 and statements[0].startswith("INSERT")
     corps = dict(CallbackEvent.objects.values_list("pk", "corp_id"))
