@@ -161,6 +161,14 @@ def main() -> None:
             r"its store \+(\d+) k|store +{:.0f} k",
             "—",
         )
+        contacts = run("instructions.py", "--database", database, "--event", "change_contact")
+        row(
+            f"instructions per contact-change callback, which names a corp ({label})",
+            contacts,
+            r"callback\s+(\d+) k|{:.0f} k",
+            r"ratio bare/callback instructions ([\d.]+)|{:.2f} (bare / callback)",
+            "—",
+        )
     api = run("api.py")
     for name, target in (
         ("GET /api/v1/me/", "1-2 queries"),
