@@ -9,27 +9,49 @@ class Migration(migrations.Migration):
         ("corps", "0008_authorizedcorp_app_state"),
     ]
 
+    # Only the index goes: altering the field would also drop and re-add its foreign key,
+    # whose re-validation reads the whole table under a lock that blocks writes.
     operations = [
-        migrations.AlterField(
-            model_name="authorizedcorp",
-            name="suite",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="corps",
-                to="corps.suite",
-                verbose_name="suite",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="authorizedcorp",
+                    name="suite",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corps",
+                        to="corps.suite",
+                        verbose_name="suite",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "corps_authorizedcorp_suite_id_de5e8bd2"',
+                    reverse_sql='CREATE INDEX "corps_authorizedcorp_suite_id_de5e8bd2" ON "corps_authorizedcorp" ("suite_id")',
+                ),
+            ],
         ),
-        migrations.AlterField(
-            model_name="member",
-            name="corp",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="members",
-                to="corps.authorizedcorp",
-                verbose_name="corp",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="member",
+                    name="corp",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="corps.authorizedcorp",
+                        verbose_name="corp",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "corps_member_corp_id_d8dec40d"',
+                    reverse_sql='CREATE INDEX "corps_member_corp_id_d8dec40d" ON "corps_member" ("corp_id")',
+                ),
+            ],
         ),
     ]

@@ -11,36 +11,58 @@ class Migration(migrations.Migration):
     ]
 
     # The constraint first: the values stay unique throughout.
+    # Only the index goes: altering the field would also drop and re-add its foreign key,
+    # whose re-validation reads the whole table under a lock that blocks writes.
     operations = [
         migrations.AddConstraint(
             model_name="message",
             constraint=models.UniqueConstraint(fields=("msg_id",), name="message_msg_id_unique"),
         ),
-        migrations.AlterField(
-            model_name="delivery",
-            name="message",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="deliveries",
-                to="webhooks.message",
-                verbose_name="message",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="delivery",
+                    name="message",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="webhooks.message",
+                        verbose_name="message",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "webhooks_delivery_message_id_a0da0826"',
+                    reverse_sql='CREATE INDEX "webhooks_delivery_message_id_a0da0826" ON "webhooks_delivery" ("message_id")',
+                ),
+            ],
         ),
         migrations.AlterField(
             model_name="message",
             name="msg_id",
             field=models.CharField(max_length=64, verbose_name="message id"),
         ),
-        migrations.AlterField(
-            model_name="message",
-            name="provider",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="corps.provider",
-                verbose_name="provider",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="message",
+                    name="provider",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="corps.provider",
+                        verbose_name="provider",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    'DROP INDEX IF EXISTS "webhooks_message_provider_id_4ba10091"',
+                    reverse_sql='CREATE INDEX "webhooks_message_provider_id_4ba10091" ON "webhooks_message" ("provider_id")',
+                ),
+            ],
         ),
     ]
