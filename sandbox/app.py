@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -118,7 +117,7 @@ class SandboxApp:
             response.headers["Connection"] = "close"
             return response
         if self.sandbox.licenses.announce:  # paid from the balance: WeCom tells the portal later
-            threading.Thread(target=self.lifecycle.announce_payments, daemon=True).start()
+            self.pusher.in_background(self.lifecycle.announce_payments)
         return json_response(body, status)
 
     def translated(self, request: Request, jobid: str) -> Response:

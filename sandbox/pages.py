@@ -4,7 +4,6 @@ and the sandbox's own control page."""
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -88,20 +87,17 @@ def install(life: Lifecycle, request: Request) -> Response:
     except LifecycleError as error:
         return error_page(str(error))
     # The create_auth push races the browser's redirect, as it does with WeCom.
-    threading.Thread(
-        target=life.pusher.command,
-        args=(
-            suite.suite_id,
-            {
-                "SuiteId": suite.suite_id,
-                "InfoType": "create_auth",
-                "TimeStamp": int(life.sandbox.now()),
-                "AuthCode": auth_code,
-                "State": state,
-            },
-        ),
-        daemon=True,
-    ).start()
+    life.pusher.in_background(
+        life.pusher.command,
+        suite.suite_id,
+        {
+            "SuiteId": suite.suite_id,
+            "InfoType": "create_auth",
+            "TimeStamp": int(life.sandbox.now()),
+            "AuthCode": auth_code,
+            "State": state,
+        },
+    )
     return redirect(
         with_params(target, auth_code=auth_code, expires_in=str(AUTH_CODE_LIFETIME), state=state),
         302,

@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,8 @@ class Pusher:
         self.session = session or requests.Session()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._background: list[threading.Thread] = []
+        self._background_lock = threading.Lock()
 
     # --- the three callback URLs -----------------------------------------------------------
 
@@ -149,6 +152,25 @@ class Pusher:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        self.finish_background()
+
+    # --- pushes that race what caused them --------------------------------------------------
+
+    def in_background(self, target: Callable[..., object], *args: object) -> None:
+        """Push from a thread of its own, as WeCom does when a push races the page or answer
+        that caused it."""
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        with self._background_lock:
+            self._background = [t for t in self._background if t.is_alive()] + [thread]
+        thread.start()
+
+    def finish_background(self) -> None:
+        """Wait for the pushes still on their way: whoever stops the sandbox (a test, before
+        its database is flushed) then knows the portal is not still handling one."""
+        with self._background_lock:
+            pending, self._background = self._background, []
+        for thread in pending:
+            thread.join(timeout=30)
 
     def _ticket_loop(self) -> None:
         while not self._stop.is_set():

@@ -43,6 +43,8 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        # Pushes on their way may call back into the sandbox: let them end while it answers.
+        self.app.pusher.finish_background()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -41,6 +41,7 @@ class Receiver:
         self.attempts = 0
         self.replies: deque[str] = deque()
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds before each answer, for a push that is still on its way
 
     def cipher_for(self, path: str) -> CallbackCipher:
         return (
@@ -49,6 +50,7 @@ class Receiver:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
+        time.sleep(self.delay)
         with self.lock:
             self.attempts += 1
             scripted = self.replies.popleft() if self.replies else "success"

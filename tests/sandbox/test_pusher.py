@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from sandbox.server import SandboxServer
+from sandbox.testing import config_for_tests
 from wecom import events as ev
 
 
@@ -257,3 +259,15 @@ def test_impossible_actions_are_refused_with_a_reason(wecom, installed, action, 
     with pytest.raises(ControlError, match=reason) as raised:
         wecom.action(action, **args)
     assert "400" in str(raised.value)
+
+
+def test_stopping_the_sandbox_waits_for_a_push_still_on_its_way(receiver):
+    """A push that races what caused it (create_auth, sent while the browser follows the
+    install page's redirect) has been answered by the time stop() returns, so a test does not
+    flush its database while the portal is still handling it."""
+    receiver.delay = 0.5
+    server = SandboxServer(config_for_tests(receiver.url), push_tickets=False).start()
+    suite_id = server.app.sandbox.config.suites[0].suite_id
+    server.app.pusher.in_background(server.app.pusher.push_suite_ticket, suite_id)
+    server.stop()
+    assert len(receiver.events("suite_ticket")) == 1
