@@ -26,6 +26,7 @@ def member_upsert(*, corp: AuthorizedCorp, open_userid: str, **fields: Any) -> M
     if unknown:
         raise ValueError(f"not member fields: {sorted(unknown)}")
     member, _ = Member.objects.select_for_update().get_or_create(corp=corp, open_userid=open_userid)
+    member.corp = corp  # the same row: its callers read it, and need not load it again
     _save_given(member, fields)
     return member
 
@@ -49,11 +50,18 @@ def member_change_apply(
 
 
 def _save_given(instance: Member | Department, values: dict[str, Any]) -> None:
-    """Set the values a change event carried (None: not carried) and save."""
-    for name, value in values.items():
-        if value is not None:
-            setattr(instance, name, value)
-    instance.save()
+    """Set the values a change event carried (None: not carried) and save those that differ.
+    A sign-in, or an event delivered again, that changes nothing writes nothing."""
+    changed = [
+        name
+        for name, value in values.items()
+        if value is not None and getattr(instance, name) != value
+    ]
+    if not changed:
+        return
+    for name in changed:
+        setattr(instance, name, values[name])
+    instance.save(update_fields=[*changed, "updated_at"])
 
 
 @transaction.atomic

@@ -48,24 +48,28 @@ def policy_of(corp: AuthorizedCorp) -> LicensePolicy:
 def member_admit(member: Member, *, on_sign_in: bool = True) -> bool:
     """May the member use the app now? Activates an available account first where the suite's
     policy says so; a refusal is recorded (the dashboard counts them)."""
-    if not CorpLicense.objects.filter(corp_id=member.corp_id).exists():
-        _first_sync(member.corp)
+    corp = member.corp
+    try:
+        corp.license  # noqa: B018  # loaded once here; license_required reads it again
+    except CorpLicense.DoesNotExist:
+        corp.license = _first_sync(corp)
     if not license_required(member):
         return True
-    policy = policy_of(member.corp)
+    policy = policy_of(corp)
     if on_sign_in and policy.activate_on_sign_in and _activate(member):
         return True
-    unlicensed_record(member.corp, member.open_userid)
+    unlicensed_record(corp, member.open_userid)
     return False
 
 
-def _first_sync(corp: AuthorizedCorp) -> None:
+def _first_sync(corp: AuthorizedCorp) -> CorpLicense | None:
     """An install never synced yet: learn its trial now. If WeCom cannot say, the member is let
     in (the daily sync will tell)."""
     try:
-        corp_license_sync(corp)
+        return corp_license_sync(corp)
     except WeComError as error:
         log.warning("licence state unknown", extra={"corpid": corp.corpid, "error": str(error)})
+        return None
 
 
 def _activate(member: Member) -> bool:

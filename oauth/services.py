@@ -160,7 +160,8 @@ def member_sign_in(*, suite: Suite, code: str, corp: AuthorizedCorp | None = Non
         fields.update(name=profile.name, avatar=profile.avatar, gender=int(profile.gender or 0))
     with transaction.atomic():
         member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
-        member_user_ensure(member)
+        if member.user_id is None:  # not loaded otherwise: the browser flow loads it to log in
+            member_user_ensure(member)
     if not member_admit(member):
         raise SignInError(403, str(LICENSE_REQUIRED), "license_required")
     return member

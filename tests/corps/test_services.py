@@ -97,3 +97,25 @@ def test_bad_suite_input_is_refused(suite, args, reason):
     with pytest.raises(ValidationError, match=reason):
         suite_upsert(**values)
     assert not Suite.objects.filter(suite_id="ww2").exists()
+
+
+def test_a_member_upsert_writes_only_what_changed(suite):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from corps.contacts import member_upsert
+    from corps.models import Member
+
+    corp, _ = corp_authorize(suite=suite, result=permanent_code())
+    member = member_upsert(corp=corp, open_userid="wo1", userid="lina", name="李娜")
+    before = Member.objects.get(pk=member.pk).updated_at
+    with CaptureQueriesContext(connection) as same:
+        member_upsert(corp=corp, open_userid="wo1", userid="lina", name="李娜", avatar=None)
+    assert not [q for q in same.captured_queries if q["sql"].startswith("UPDATE")]
+    assert Member.objects.get(pk=member.pk).updated_at == before
+    with CaptureQueriesContext(connection) as renamed:
+        member_upsert(corp=corp, open_userid="wo1", userid="lina", name="李娜娜")
+    [update] = [q["sql"] for q in renamed.captured_queries if q["sql"].startswith("UPDATE")]
+    assert '"name"' in update and '"updated_at"' in update and '"userid"' not in update
+    stored = Member.objects.get(pk=member.pk)
+    assert (stored.userid, stored.name) == ("lina", "李娜娜") and stored.updated_at > before

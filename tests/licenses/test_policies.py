@@ -127,3 +127,13 @@ def test_the_subscribe_policy_activates_an_account_when_the_app_becomes_visible(
     assert held.open_userid == lina.open_userid
     portal.act("app_event", licensed_corp, event="subscribe", userid="lina")  # holds one already
     assert ActiveCode.objects.filter(status=ActiveCode.Status.BOUND).count() == 1
+
+
+def test_the_first_sign_in_of_a_corp_never_synced_learns_its_trial_is_over(portal):
+    """No licence state yet: the sign-in asks WeCom, and refuses on what it learnt."""
+    corp = portal.install(0)
+    portal.wecom.action("end_trial", suite_id=portal.suite.suite_id, corpid=corp.corpid)
+    assert not CorpLicense.objects.filter(corp=corp).exists()
+    refused = sso(portal, "lina")
+    assert (refused.status_code, refused.json()["code"]) == (403, "license_required")
+    assert CorpLicense.objects.get(corp=corp).check_enabled

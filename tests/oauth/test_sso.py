@@ -7,7 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from corps.models import AuthorizedCorp, Member
@@ -145,6 +147,25 @@ class TestRestExchange:
         assert body["token"] not in stored.digest and len(stored.digest) == 64
         me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {body['token']}")
         assert me.status_code == 200 and me.json()["open_userid"] == body["member"]["open_userid"]
+
+    def test_signing_in_again_unchanged_writes_no_member_and_reads_each_row_once(self, sso, client):
+        """The member's row is read (and locked), not rewritten; its corp and the corp's
+        licence state are read once each, and the Django user not at all (the REST exchange
+        does not log it in)."""
+        for attempt in ("first", "again"):
+            code = sso.oauth_code(0, "lina")
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(
+                    "/api/v1/auth/sso/",
+                    {"suite_id": sso.suite.suite_id, "code": code},
+                    content_type="application/json",
+                )
+            assert response.status_code == 200, (attempt, response.content)
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert not [s for s in sql if s.startswith(("UPDATE", "INSERT")) and "corps_member" in s]
+        assert not [s for s in sql if 'FROM "auth_user"' in s]
+        assert len([s for s in sql if 'FROM "corps_authorizedcorp"' in s]) == 1
+        assert len([s for s in sql if 'FROM "licenses_corplicense"' in s]) == 1
 
     @pytest.mark.parametrize(
         ("payload", "status", "code"),
