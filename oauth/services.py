@@ -105,14 +105,14 @@ def authorize_url(
     return f"{settings.WECOM_OAUTH_BASE}/connect/oauth2/authorize?{query}#wechat_redirect"
 
 
+@transaction.atomic
 def member_user_ensure(member: Member) -> User:
     if member.user is not None:
         return member.user
+    # No password: an unusable one. Members sign in through WeCom only.
     user = get_user_model().objects.create_user(
         username=f"wecom-{member.pk}", first_name=member.name[:150]
     )
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
     Member.objects.filter(pk=member.pk).update(user=user)
     member.user = user
     return user
@@ -158,10 +158,9 @@ def member_sign_in(*, suite: Suite, code: str, corp: AuthorizedCorp | None = Non
     if identity.user_ticket:
         profile = kind.detail(suite, corp, identity.user_ticket)
         fields.update(name=profile.name, avatar=profile.avatar, gender=int(profile.gender or 0))
-    with transaction.atomic():
-        member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
-        if member.user_id is None:  # not loaded otherwise: the browser flow loads it to log in
-            member_user_ensure(member)
+    member = member_upsert(corp=corp, open_userid=identity.open_userid, **fields)
+    if member.user_id is None:  # not loaded otherwise: the browser flow loads it to log in
+        member_user_ensure(member)
     if not member_admit(member):
         raise SignInError(403, str(LICENSE_REQUIRED), "license_required")
     return member

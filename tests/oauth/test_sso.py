@@ -145,6 +145,7 @@ class TestRestExchange:
         assert body["member"]["corp"]["corp_name"] == "星辰科技"
         stored = ApiToken.objects.get()
         assert body["token"] not in stored.digest and len(stored.digest) == 64
+        assert not stored.member.user.has_usable_password()  # members sign in through WeCom
         me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {body['token']}")
         assert me.status_code == 200 and me.json()["open_userid"] == body["member"]["open_userid"]
 
