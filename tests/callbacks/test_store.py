@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from callbacks.models import CallbackEvent
@@ -181,12 +181,7 @@ def test_each_row_names_the_install_of_its_suite_in_its_corp_with_no_query_of_it
             row("b", suite_id=suites[1].pk, corpid="wwcorp"),
             row("c", suite_id=suites[0].pk, corpid="wwother"),
             row("d", suite_id=None, corpid="wwcorp")]  # fmt: skip
-    statements: list[str] = []
-
-    def record(execute, sql, *rest):
-        statements.append(sql)
-        return execute(sql, *rest)
-
+    statements, record = _statements()
     with connection.execute_wrapper(record):
         outcomes = _write(rows)
     assert len(statements) == 1 and statements[0].startswith("INSERT")
@@ -223,3 +218,84 @@ def test_a_contact_sized_event_row_stays_in_the_table_not_in_toast():
         )
         [(toasted,)] = cursor.fetchall()
     assert toasted == 0
+
+
+def _counting_health_checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The answers of every health check (``is_usable``) of this thread's connection."""
+    answers: list[bool] = []
+    check = connection.is_usable
+
+    def counted() -> bool:
+        answers.append(check())
+        return answers[-1]
+
+    monkeypatch.setattr(connection, "is_usable", counted)
+    return answers
+
+
+def _statements() -> tuple[list[str], Callable[..., object]]:
+    statements: list[str] = []
+
+    def record(execute, sql, *rest):
+        statements.append(sql)
+        return execute(sql, *rest)
+
+    return statements, record
+
+
+def a_request_starts() -> None:
+    """What Django does to a kept connection at the start of every request: its health is to be
+    checked again before its first query."""
+    connection.health_check_done = False  # type: ignore[attr-defined]  # not in Django's stubs
+
+
+ONLY_POSTGRES = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Django checks the health of PostgreSQL connections"
+)
+
+
+@ONLY_POSTGRES
+def test_a_write_that_opens_a_request_makes_no_health_check_round_trip(monkeypatch):
+    """At a request's first query Django would check a kept connection with ``SELECT 1``; the
+    event INSERT goes straight ahead."""
+    connection.ensure_connection()
+    a_request_starts()
+    checks = _counting_health_checks(monkeypatch)
+    [(pk, created)] = _write([row("first")])
+    assert created and CallbackEvent.objects.filter(pk=pk).exists()
+    assert checks == []
+
+
+@ONLY_POSTGRES
+def test_a_write_on_a_connection_that_died_runs_again_on_a_new_one():
+    """The database ended the kept connection (a restart, an idle timeout): the INSERT fails,
+    and runs once more on a new connection; the row is stored once."""
+    connection.ensure_connection()
+    dead = connection.connection.info.backend_pid
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [dead])
+    other.close()
+    a_request_starts()
+    statements, record = _statements()
+    with connection.execute_wrapper(record):
+        [(_, created)] = _write([row("after-restart")])
+    assert created and connection.connection.info.backend_pid != dead
+    assert len(statements) == 2 and all(s.startswith("INSERT") for s in statements)
+    assert CallbackEvent.objects.filter(dedupe_key="after-restart").count() == 1
+
+
+@ONLY_POSTGRES
+def test_a_failed_write_on_a_live_connection_is_not_run_again(monkeypatch):
+    """A lock wait that times out is the database's answer, not a dead connection: it is
+    raised (the callback answers 503 and WeCom delivers it again), after one statement."""
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '100ms'")
+    a_request_starts()
+    checks = _counting_health_checks(monkeypatch)
+    statements, record = _statements()
+    with writes_held(), connection.execute_wrapper(record), pytest.raises(OperationalError):
+        _write([row("waits")])
+    assert len(statements) == 1 and checks == [True]
+    assert not CallbackEvent.objects.filter(dedupe_key="waits").exists()
