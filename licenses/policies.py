@@ -49,9 +49,7 @@ def member_admit(member: Member, *, on_sign_in: bool = True) -> bool:
     """May the member use the app now? Activates an available account first where the suite's
     policy says so; a refusal is recorded (the dashboard counts them)."""
     corp = member.corp
-    try:
-        corp.license  # noqa: B018  # loaded once here; license_required reads it again
-    except CorpLicense.DoesNotExist:
+    if not hasattr(corp, "license"):  # loaded once here; license_required reads it again
         corp.license = _first_sync(corp)
     if not license_required(member):
         return True

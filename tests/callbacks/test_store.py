@@ -295,7 +295,11 @@ def test_a_failed_write_on_a_live_connection_is_not_run_again(monkeypatch):
     a_request_starts()
     checks = _counting_health_checks(monkeypatch)
     statements, record = _statements()
-    with writes_held(), connection.execute_wrapper(record), pytest.raises(OperationalError):
-        _write([row("waits")])
+    try:
+        with writes_held(), connection.execute_wrapper(record), pytest.raises(OperationalError):
+            _write([row("waits")])
+    finally:  # the connection outlives the test: back to the configured lock timeout
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
     assert len(statements) == 1 and checks == [True]
     assert not CallbackEvent.objects.filter(dedupe_key="waits").exists()

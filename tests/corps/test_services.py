@@ -4,8 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from corps.models import AuthorizedCorp, Suite
+from corps.contacts import member_upsert
+from corps.models import AuthorizedCorp, Member, Suite
 from corps.services import (
     corp_authorize,
     corp_cancel,
@@ -100,12 +103,6 @@ def test_bad_suite_input_is_refused(suite, args, reason):
 
 
 def test_a_member_upsert_writes_only_what_changed(suite):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from corps.contacts import member_upsert
-    from corps.models import Member
-
     corp, _ = corp_authorize(suite=suite, result=permanent_code())
     member = member_upsert(corp=corp, open_userid="wo1", userid="lina", name="李娜")
     before = Member.objects.get(pk=member.pk).updated_at
