@@ -4,7 +4,12 @@ anything is sent upstream."""
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
 import pytest
+
+import tokens.relay
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,8 +78,12 @@ def test_a_body_that_is_not_json_is_refused(portal, relay):
     assert (answer.status_code, answer.json()["code"]) == (400, "invalid")
 
 
-def test_wecoms_per_corp_rate_limit_is_kept_here(portal, relay, settings):
+def test_wecoms_per_corp_rate_limit_is_kept_here(portal, relay, settings, monkeypatch):
+    """The budget counts per clock minute: the relay's clock is held at one instant so that the
+    three calls cannot straddle two minutes (they did once, at hh:mm:59)."""
     settings.RELAY_PER_CORP_API_PER_MINUTE = 2
+    instant = time.time()
+    monkeypatch.setattr(tokens.relay, "time", SimpleNamespace(time=lambda: instant))
     portal.wecom.reset_logs()
     answers = [relay("user/get?userid=lina").status_code for _ in range(3)]
     assert answers == [200, 200, 429]
