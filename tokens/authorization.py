@@ -66,7 +66,7 @@ def corp_install_by_auth_code(*, suite: Suite, auth_code: str) -> AuthorizedCorp
             return _corp_build(exchange)
         if exchange.status == AuthCodeExchange.Status.LOST:
             raise InstallAnswerLostError(exchange.error)
-        lease = lease_claim(rows, seconds=LEASE_SECONDS)
+        lease = lease_claim(rows, seconds=LEASE_SECONDS, seen=exchange)
         if lease is not None:
             claimed = rows.get()  # another arrival may have been answered since our look
             if claimed.status == AuthCodeExchange.Status.PENDING and claimed.corp_id is None:

@@ -21,10 +21,19 @@ from django.db.models import Q, QuerySet
 LEASE_SECONDS = 15.0
 
 
-def lease_claim(rows: QuerySet[Any], *, seconds: float) -> str | None:
-    """Claim the lease of the row in ``rows``; its token, or None if another holds it."""
-    token = secrets.token_hex(8)
+def lease_claim(rows: QuerySet[Any], *, seconds: float, seen: Any = None) -> str | None:
+    """Claim the lease of the row in ``rows``; its token, or None if another holds it.
+
+    ``seen`` is the row as the caller just read it: if it shows a lease that has not run out,
+    no claim is tried, so a crowd of waiters polling the row only reads it. A claim is an
+    UPDATE: on SQLite it queues for the one write lock that the holder needs to store its
+    answer, on PostgreSQL it locks the row the holder's lease beat updates. A stale look costs
+    one more poll; the UPDATE stays the only arbiter of who holds the lease.
+    """
     now = datetime.now(tz=UTC)
+    if seen is not None and seen.lease_until is not None and seen.lease_until >= now:
+        return None
+    token = secrets.token_hex(8)
     claimed = rows.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).update(
         lease_until=now + timedelta(seconds=seconds), lease_token=token
     )

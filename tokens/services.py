@@ -220,8 +220,8 @@ def _stored_fields(fetched: Fetched, now: float) -> dict[str, Any]:
 # --- the refresh lease ---------------------------------------------------------------------
 
 
-def _lease_claim(key: str) -> str | None:
-    return lease_claim(Credential.objects.filter(key=key), seconds=LEASE_SECONDS)
+def _lease_claim(row: Credential) -> str | None:
+    return lease_claim(Credential.objects.filter(key=row.key), seconds=LEASE_SECONDS, seen=row)
 
 
 def _lease_free(key: str) -> bool:
@@ -307,7 +307,7 @@ def credential_get(*, kind: str, owner: Owner) -> str:
         _remember(kind, owner, row)
         return row.value
     if row is not None and times is not None and times.usable(now):
-        lease = _lease_claim(row.key)
+        lease = _lease_claim(row)
         if lease is None:
             return row.value  # another process is renewing it
         try:
@@ -349,7 +349,7 @@ def _fresh_or_fetched(kind: str, owner: Owner, key: str, since: float | None) ->
     row = Credential.objects.get(key=key)
     if _is_fresh(row, since=since):
         return row
-    lease = _lease_claim(key)
+    lease = _lease_claim(row)
     if lease is None:
         return None
     return _fetch(kind, owner, key, lease, partial(_is_fresh, since=since))

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from callbacks.models import CallbackEvent
@@ -150,9 +151,35 @@ def test_a_fetch_slower_than_the_lease_keeps_it_alive(portal, settings, monkeypa
     wait_until(lambda: in_flight(portal.wecom, "service/get_corp_token"))
     second = credential_get(kind=Kind.CORP, owner=corp)  # waits past three lease lengths
     first.join(30)
-    print("CALLS", portal.wecom.calls("service/get_corp_token"), answers, second)
     assert answers == [second]
     assert len(portal.wecom.calls("service/get_corp_token")) == 1
+
+
+def test_without_redis_a_waiter_only_reads_the_row_while_another_holds_its_lease(portal, settings):
+    """With no Redis lock in front, every waiter polls the credential's row. It used to try to
+    claim the lease at each look: an UPDATE, which on SQLite queues for the one write lock the
+    holder needs to store its answer. A waiter that sees a live lease now only reads, and gets
+    the holder's answer."""
+    settings.REDIS_URL = ""
+    settings.WECOM_READ_TIMEOUT = 30
+    corp = portal.install(0)
+    forget([Kind.CORP])
+    portal.wecom.reset_logs()
+    portal.wecom.action("fault", endpoint="service/get_corp_token", delay_ms=1_500)
+    first, answers = in_thread(lambda: credential_get(kind=Kind.CORP, owner=corp))
+    wait_until(lambda: in_flight(portal.wecom, "service/get_corp_token"))
+    with CaptureQueriesContext(connection) as queries:
+        second = credential_get(kind=Kind.CORP, owner=corp)
+    first.join(30)
+    assert answers == [second]
+    assert len(portal.wecom.calls("service/get_corp_token")) == 1
+    looks = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT") and "tokens_credential" in q["sql"]
+    ]
+    assert len(looks) >= 4  # it polled the row while the fetch was in flight
+    assert [q["sql"] for q in queries if not q["sql"].startswith("SELECT")] == []
 
 
 def test_a_row_lock_held_too_long_is_a_503_not_a_hang(portal, settings):
