@@ -55,14 +55,22 @@ def forget(kinds) -> None:
     cache.clear()
 
 
+def corp_token_fetch_in_flight(portal, *, delay_ms: int):
+    """A corp with no token, and a thread fetching one that WeCom answers after ``delay_ms``:
+    (the corp, the thread, the list its answer goes to), once the call is in flight."""
+    corp = portal.install(0)
+    forget([Kind.CORP])
+    portal.wecom.reset_logs()
+    portal.wecom.action("fault", endpoint="service/get_corp_token", delay_ms=delay_ms)
+    thread, answers = in_thread(lambda: credential_get(kind=Kind.CORP, owner=corp))
+    wait_until(lambda: in_flight(portal.wecom, "service/get_corp_token"))
+    return corp, thread, answers
+
+
 def test_callbacks_are_stored_while_a_token_fetch_takes_10_seconds(portal, settings):
     """On SQLite the fetch used to hold the write lock, so callbacks waited for WeCom."""
     settings.WECOM_READ_TIMEOUT = 30
-    corp = portal.install(0)
-    forget([Kind.CORP])
-    portal.wecom.action("fault", endpoint="service/get_corp_token", delay_ms=10_000)
-    fetch, token = in_thread(lambda: credential_get(kind=Kind.CORP, owner=corp))
-    wait_until(lambda: in_flight(portal.wecom, "service/get_corp_token"))
+    _corp, fetch, token = corp_token_fetch_in_flight(portal, delay_ms=10_000)
     stored = CallbackEvent.objects.count()
 
     latencies = []
@@ -143,12 +151,7 @@ def test_a_fetch_slower_than_the_lease_keeps_it_alive(portal, settings, monkeypa
     monkeypatch.setattr("tokens.services.LEASE_SECONDS", 1.5)
     settings.WECOM_READ_TIMEOUT = 30
     settings.CREDENTIAL_WAIT = 10
-    corp = portal.install(0)
-    forget([Kind.CORP])
-    portal.wecom.reset_logs()
-    portal.wecom.action("fault", endpoint="service/get_corp_token", delay_ms=4_000)
-    first, answers = in_thread(lambda: credential_get(kind=Kind.CORP, owner=corp))
-    wait_until(lambda: in_flight(portal.wecom, "service/get_corp_token"))
+    corp, first, answers = corp_token_fetch_in_flight(portal, delay_ms=4_000)
     second = credential_get(kind=Kind.CORP, owner=corp)  # waits past three lease lengths
     first.join(30)
     assert answers == [second]
@@ -162,12 +165,7 @@ def test_without_redis_a_waiter_only_reads_the_row_while_another_holds_its_lease
     the holder's answer."""
     settings.REDIS_URL = ""
     settings.WECOM_READ_TIMEOUT = 30
-    corp = portal.install(0)
-    forget([Kind.CORP])
-    portal.wecom.reset_logs()
-    portal.wecom.action("fault", endpoint="service/get_corp_token", delay_ms=1_500)
-    first, answers = in_thread(lambda: credential_get(kind=Kind.CORP, owner=corp))
-    wait_until(lambda: in_flight(portal.wecom, "service/get_corp_token"))
+    corp, first, answers = corp_token_fetch_in_flight(portal, delay_ms=1_500)
     with CaptureQueriesContext(connection) as queries:
         second = credential_get(kind=Kind.CORP, owner=corp)
     first.join(30)
