@@ -180,6 +180,24 @@ def test_without_redis_a_waiter_only_reads_the_row_while_another_holds_its_lease
     assert [q["sql"] for q in queries if not q["sql"].startswith("SELECT")] == []
 
 
+def test_a_lease_left_by_a_holder_that_died_is_taken_over_once_it_has_run_out(portal, settings):
+    """A holder that died leaves its lease on the row; once it has run out, the next asker
+    claims it and fetches, once, instead of waiting for an answer that will never come."""
+    settings.REDIS_URL = ""
+    settings.CREDENTIAL_WAIT = 2
+    corp = portal.install(0)
+    credential_get(kind=Kind.CORP, owner=corp)
+    Credential.objects.filter(kind=Kind.CORP, corp=corp).update(
+        value="", expires_at=None, lease_until=timezone.now() - timedelta(seconds=1),
+        lease_token="dead-holder",
+    )  # fmt: skip
+    cache.clear()
+    portal.wecom.reset_logs()
+    assert credential_get(kind=Kind.CORP, owner=corp)
+    assert len(portal.wecom.calls("service/get_corp_token")) == 1
+    assert Credential.objects.get(kind=Kind.CORP, corp=corp).lease_token == ""
+
+
 def test_a_row_lock_held_too_long_is_a_503_not_a_hang(portal, settings):
     """PostgreSQL: a request waits for a row lock at most DATABASE_LOCK_TIMEOUT (here 0.5 s,
     on the live server's new connections), then answers 503 database_busy."""
