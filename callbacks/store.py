@@ -170,14 +170,34 @@ def _skip_health_check(db: Any) -> bool:  # Django's health-check flags are not 
 
 
 class _Waiting:
-    __slots__ = ("error", "outcome", "row", "woken", "writes")
+    """A row and what its thread learns about it. A thread that has to wait sleeps on a lock
+    of its own, taken when it queues and released by the thread that wakes it: one C call each
+    way, where a ``threading.Event`` (a Condition and its lock, built per callback) cost about a
+    tenth of the row's INSERT. The thread that writes straight away gets no lock at all."""
+
+    __slots__ = ("error", "gate", "outcome", "row", "writes")
 
     def __init__(self, row: Row) -> None:
         self.row = row
-        self.woken = threading.Event()
+        self.gate: threading.Lock | None = None
         self.outcome: tuple[int, bool] | None = None
         self.error: BaseException | None = None
         self.writes = False  # woken to write the queue, not with an outcome
+
+    def close_gate(self) -> None:
+        self.gate = threading.Lock()
+        self.gate.acquire()
+
+    def sleep(self) -> None:
+        """Until ``wake``, unless it came first."""
+        if self.gate is not None:
+            self.gate.acquire()
+
+    def wake(self) -> None:
+        """Each thread is woken at most once per sleep: once to write, or once with its outcome
+        (a thread woken to write wakes itself with its outcome after it has slept)."""
+        if self.gate is not None:
+            self.gate.release()
 
 
 class GroupCommit:
@@ -198,8 +218,9 @@ class GroupCommit:
             self._queue.append(me)
             me.writes = not self._writing
             self._writing = True
-        if not me.writes:
-            me.woken.wait()
+            if not me.writes:
+                me.close_gate()
+        me.sleep()
         if me.writes:
             self._write_queue()
         if me.error is not None:
@@ -220,12 +241,12 @@ class GroupCommit:
             with self._lock:
                 if self._queue:  # the next writer: the first thread that queued meanwhile
                     self._queue[0].writes = True
-                    self._queue[0].woken.set()
+                    self._queue[0].wake()
                 else:
                     self._writing = False
             for waiting in batch:
                 waiting.writes = False
-                waiting.woken.set()
+                waiting.wake()
 
 
 group_commit = GroupCommit()
