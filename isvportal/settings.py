@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "isvportal",  # SQLite's checkpoints off the request path (isvportal/sqlite.py)
     "corps",
     "tokens",
     "callbacks",
