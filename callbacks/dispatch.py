@@ -10,11 +10,11 @@ processed inline, as before.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
 from isvportal.celery import app as celery_app
+from isvportal.threads import ProcessThread
 
 log = logging.getLogger(__name__)
 FLUSH_INTERVAL = 0.25  # seconds: at most 4 publishes a second per process
@@ -26,8 +26,7 @@ class Dispatcher:
         self._pending: list[int] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._thread = ProcessThread(self._run, "callback-dispatch")
 
     def submit(self, event_id: int) -> None:
         from callbacks.tasks import process_event
@@ -37,15 +36,8 @@ class Dispatcher:
             return
         with self._lock:
             self._pending.append(event_id)
-            self._ensure_thread()
+            self._thread.ensure()
         self._wake.set()
-
-    def _ensure_thread(self) -> None:
-        # A forking server (gunicorn) copies the object but not the thread: start one per process.
-        if self._thread is None or self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, name="callback-dispatch", daemon=True)
-            self._thread.start()
 
     def _run(self) -> None:
         while True:

@@ -12,7 +12,6 @@ PostgreSQL is not concerned.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -23,6 +22,8 @@ from urllib.parse import quote
 
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+
+from isvportal.threads import ProcessThread
 
 log = logging.getLogger(__name__)
 CHECKPOINT_INTERVAL = 1.0  # seconds
@@ -42,19 +43,12 @@ class Checkpointer:
     def __init__(self) -> None:
         self._paths: set[str] = set()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._thread = ProcessThread(self._run, "sqlite-checkpoint")
 
     def watch(self, path: str) -> None:
         with self._lock:
             self._paths.add(path)
-            # A forking server copies the object but not the thread: one thread per process.
-            if self._thread is None or self._pid != os.getpid():
-                self._pid = os.getpid()
-                self._thread = threading.Thread(
-                    target=self._run, name="sqlite-checkpoint", daemon=True
-                )
-                self._thread.start()
+            self._thread.ensure()
 
     def _run(self) -> None:
         while True:
@@ -68,20 +62,9 @@ class Checkpointer:
 checkpointer = Checkpointer()
 
 
-def on_disk(settings_dict: dict[str, Any]) -> str | None:
-    """The database file of a SQLite connection, or None for an in-memory database."""
-    name = str(settings_dict["NAME"])
-    if name == ":memory:" or "mode=memory" in name:
-        return None
-    return str(Path(name).resolve())
-
-
 @receiver(connection_created)
 def checkpoint_in_the_background(*, connection: Any, **kwargs: object) -> None:
-    if connection.vendor != "sqlite":
-        return
-    path = on_disk(connection.settings_dict)
-    if path is None:
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
         return
     connection.connection.execute("PRAGMA wal_autocheckpoint=0")  # not a query of the request's
-    checkpointer.watch(path)
+    checkpointer.watch(str(Path(connection.settings_dict["NAME"]).resolve()))
