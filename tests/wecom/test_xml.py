@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wecom.xml import Envelope, MalformedXML, parse_fields, passive_reply, render
+from tests.conftest import FIXTURES
+from wecom.xml import (
+    Envelope,
+    MalformedXML,
+    _flat_fields,
+    _parsed_fields,
+    parse_fields,
+    passive_reply,
+    render,
+)
 
 ENVELOPE = (
     "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><AgentID><![CDATA[218]]></AgentID>"
@@ -93,3 +104,75 @@ def test_the_passive_reply_has_wecoms_shape():
         "TimeStamp": "123",
         "Nonce": "N",
     }
+
+
+# What an XML parser reads differently from the characters it is made of (entities, CDATA ends,
+# line ends, forbidden characters, markup), beside plain characters, two at a time; each pair
+# as text, as CDATA and as both.
+PIECES = ["", "a", "中", "\U0001f600", " ", "\n", "\t", ">", "]", "]]>", "\r", "\x0b",
+          "\x00", "\ufffe", "&amp;", "&#65;", "&e;", "<!-- c -->", "<?pi x?>", "<A/>",
+          "<![CDATA["]  # fmt: skip
+VALUES = [
+    form.format("".join(pair))
+    for pair in itertools.product(PIECES, repeat=2)
+    for form in ("{}", "<![CDATA[{}]]>", "a<![CDATA[{}]]>")
+]
+# And around the values: declarations, roots, names, attributes, repetition, text and
+# whitespace between elements, what follows the root.
+OUTSIDE = [
+    "<xml><A>{}</A></xml>",
+    "<xml>{}</xml>",
+    "<xml><A>{}</A><B>1</B></xml>",
+    "<xml><A>{}</A><A>1</A></xml>",
+    "<xml>\n<A>{}</A>\n</xml>\n",
+    "<xml>\r\n<A>{}</A></xml>",
+    "<xml>x<A>{}</A></xml>",
+    "<xml><A>{}</B></xml>",
+    "<xml><A x='1'>{}</A></xml>",
+    "<xml><A >{}</A ></xml>",
+    "<xml><a1>{}</a1></xml>",
+    "<xml><A>{}</A></xml><xml/>",
+    "<xml><A>{}</A></xml>x",
+    " <xml><A>{}</A></xml>",
+    "\ufeff<xml><A>{}</A></xml>",
+    "<?xml version='1.0'?><xml><A>{}</A></xml>",
+    "<!DOCTYPE xml><xml><A>{}</A></xml>",
+    "<root><A>{}</A></root>",
+]
+
+
+def _read(document: str) -> object:
+    try:
+        return _parsed_fields(document)
+    except MalformedXML:
+        return "refused"
+
+
+@pytest.mark.parametrize("outside", OUTSIDE)
+def test_the_flat_reading_is_the_parsers_wherever_it_answers(outside):
+    """The regular expression answers only where the guarded parser reads the same fields."""
+    answered = 0
+    for value in VALUES:
+        document = outside.format(value)
+        flat = _flat_fields(document)
+        if flat is not None:
+            assert flat == _read(document), repr(document)
+            answered += 1
+    assert answered or outside not in OUTSIDE[:3]  # WeCom's shapes do take the flat path
+
+
+@given(st.dictionaries(st.from_regex(r"[A-Z][A-Za-z]{0,10}", fullmatch=True), st.text()))
+def test_flat_documents_as_rendered_are_read_by_the_flat_reading(fields):
+    """WeCom's shape (render's) takes the fast path unless a value holds what it refuses."""
+    plain = {k: v for k, v in fields.items() if v.isprintable() and not set(v) & set("<&]")}
+    assert _flat_fields(render(plain)) == plain
+
+
+def test_captured_events_read_the_same_either_way():
+    documents = [path.read_text(encoding="utf-8") for path in (FIXTURES / "events").glob("*.xml")]
+    assert len(documents) > 20
+    flat = 0
+    for document in documents:
+        assert parse_fields(document) == _parsed_fields(document)
+        flat += _flat_fields(document) is not None
+    assert flat > len(documents) / 2  # most of what WeCom sends is flat
