@@ -9,6 +9,7 @@ event is refused at the door (a 4xx WeCom does not retry), instead of failing in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 
@@ -76,13 +77,22 @@ def value_problem(name: str, value: object) -> str | None:
     return None
 
 
+@functools.cache
+def _checked_fields(event_type: type[Event]) -> tuple[str, ...]:
+    """The fields of an event type that ``value_problem`` has a rule for (not the raw mapping,
+    not the timestamps)."""
+    skipped = {"fields", *TIMESTAMP_FIELDS}
+    return tuple(f.name for f in dataclasses.fields(event_type) if f.name not in skipped)
+
+
 def event_problem(event: Event) -> str | None:
     """The first field of a parsed event (a dataclass) that cannot be genuine, or None."""
-    for item in dataclasses.fields(event):
-        value = getattr(event, item.name)
-        if value is None or item.name == "fields":  # an absent field has nothing to check
+    for name in _checked_fields(type(event)):
+        value = getattr(event, name)
+        # Absent, or text that is not an id: nothing to check (most of an event's fields).
+        if value is None or (isinstance(value, str) and name not in ID_FIELDS):
             continue
-        problem = value_problem(item.name, value)
+        problem = value_problem(name, value)
         if problem:
             return problem
     return None
