@@ -9,7 +9,6 @@ event is refused at the door (a 4xx WeCom does not retry), instead of failing in
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Iterable
 
@@ -77,12 +76,18 @@ def value_problem(name: str, value: object) -> str | None:
     return None
 
 
-@functools.cache
+_CHECKED_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+
+
 def _checked_fields(event_type: type[Event]) -> tuple[str, ...]:
     """The fields of an event type that ``value_problem`` has a rule for (not the raw mapping,
-    not the timestamps)."""
-    skipped = {"fields", *TIMESTAMP_FIELDS}
-    return tuple(f.name for f in dataclasses.fields(event_type) if f.name not in skipped)
+    not the timestamps); listed once per type."""
+    names = _CHECKED_FIELDS.get(event_type)
+    if names is None:
+        skipped = {"fields", *TIMESTAMP_FIELDS}
+        names = tuple(f.name for f in dataclasses.fields(event_type) if f.name not in skipped)
+        _CHECKED_FIELDS[event_type] = names
+    return names
 
 
 def event_problem(event: Event) -> str | None:
