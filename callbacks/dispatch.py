@@ -9,6 +9,7 @@ processed inline, as before.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -21,6 +22,21 @@ FLUSH_INTERVAL = 0.25  # seconds: at most 4 publishes a second per process
 MAX_BATCH = 200
 
 
+def _eager() -> bool:
+    """Whether tasks run inline (tests, tiny setups). Celery's lookup of the flag tries each of
+    its spellings in each of its maps through caught KeyErrors, about a fortieth of a callback's
+    instructions. So a value set at run time (``conf.update``, as the tests do) is read where
+    Celery keeps run-time changes, and the configured one (CELERY_TASK_ALWAYS_EAGER) is looked up
+    once per process."""
+    changed = (celery_app.conf.changes or {}).get("task_always_eager")
+    return _configured_eager() if changed is None else bool(changed)
+
+
+@functools.cache
+def _configured_eager() -> bool:
+    return bool(celery_app.conf.task_always_eager)
+
+
 class Dispatcher:
     def __init__(self) -> None:
         self._pending: list[int] = []
@@ -31,7 +47,7 @@ class Dispatcher:
     def submit(self, event_id: int) -> None:
         from callbacks.tasks import process_event
 
-        if celery_app.conf.task_always_eager:
+        if _eager():
             process_event.delay(event_id)
             return
         with self._lock:

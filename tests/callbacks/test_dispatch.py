@@ -157,3 +157,20 @@ def test_secrets_that_no_longer_decrypt_answer_503_not_500(portal, settings):
     params, body = portal.seal("<xml/>")
     response = portal.post(portal.command_path, params, body)
     assert response.status_code == 503 and "cannot be decrypted" in response.text
+
+
+def test_the_eager_flag_follows_run_time_changes_and_else_the_configuration(settings):
+    from callbacks.dispatch import _eager
+
+    assert _eager()  # the tests' conf.update(task_always_eager=True)
+    celery_app.conf.update(task_always_eager=False)
+    try:
+        assert not _eager()
+    finally:
+        celery_app.conf.update(task_always_eager=True)
+    del celery_app.conf.changes["task_always_eager"]
+    try:
+        assert not _eager()  # CELERY_TASK_ALWAYS_EAGER: off in the settings
+        assert not celery_app.conf.task_always_eager  # as Celery itself reads it
+    finally:
+        celery_app.conf.update(task_always_eager=True)
