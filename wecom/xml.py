@@ -138,8 +138,8 @@ def _flat_fields(document: str) -> Fields | None:
     WeCom writes them), as the guarded parser would read them; None for any other document.
 
     It is safe without a parser's guards: a document that starts with ``<xml>`` declares no
-    DTD, so it has no entities, and values with ``&`` are not taken. It costs a third of a
-    parse: no parser is created and no Python handler is called per element.
+    DTD, so it has no entities, and values with ``&`` are not taken. No parser is created and
+    no Python handler is called per element (an event's fields: 102 -> 58 k instructions).
     """
     if not document.startswith(_FLAT_START):
         return None

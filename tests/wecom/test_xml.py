@@ -140,6 +140,8 @@ OUTSIDE = [
     "<root><A>{}</A></root>",
 ]
 
+WECOM_SHAPES = OUTSIDE[:3]
+
 
 def _read(document: str) -> object:
     try:
@@ -158,7 +160,8 @@ def test_the_flat_reading_is_the_parsers_wherever_it_answers(outside):
         if flat is not None:
             assert flat == _read(document), repr(document)
             answered += 1
-    assert answered or outside not in OUTSIDE[:3]  # WeCom's shapes do take the flat path
+    if outside in WECOM_SHAPES:
+        assert answered  # WeCom's own shapes do take the flat path
 
 
 @given(st.dictionaries(st.from_regex(r"[A-Z][A-Za-z]{0,10}", fullmatch=True), st.text()))
