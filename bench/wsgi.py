@@ -1,6 +1,9 @@
+"""The portal's own WSGI module (isvportal/wsgi.py), on the bench settings."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-application = get_wsgi_application()
+
+from isvportal.wsgi import application
+
+__all__ = ["application"]
