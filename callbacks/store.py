@@ -57,8 +57,8 @@ def _insert_statement(
     """The INSERT of ``rows`` new event rows with these columns (attnames), and for each column
     in order the field that converts its value, or None where the value is bound as it is.
     ``vendor`` keys the cache: the quoting is the connection's. Every column left out must have a
-    database default or allow NULL. A row whose dedupe key is taken is skipped, not an error:
-    RETURNING names the rows written.
+    database default or allow NULL. A row whose dedupe key is taken is skipped, not an error;
+    ``_written`` tells the rows written.
 
     The row's corp is not a column the caller gives: the statement looks it up by the row's
     suite and corpid (two more values after each row's, see ``_corp_lookup``). As a query of its
@@ -83,8 +83,10 @@ def _insert_statement(
     table, pk, key = (quote(name) for name in (meta.db_table, meta.pk.column, "dedupe_key"))
     statement = (
         f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
-        f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}, {key}"
+        f"ON CONFLICT ({key}) DO NOTHING"
     )
+    if _returns_rows(vendor):
+        statement += f" RETURNING {pk}, {key}"
     return statement, tuple(_converter(f, vendor) for f in fields)
 
 
@@ -121,15 +123,15 @@ def _write(rows: Sequence[Row]) -> list[tuple[int, bool]]:
             for f, value in zip(converters, row.values(), strict=True)
         )
         params += (row.get("suite_id"), row["corpid"])  # for the corp's lookup
+    keys = [str(row["dedupe_key"]) for row in rows]
     unchecked = _skip_health_check(db)
     try:
-        created = _execute(db, statement, params)
+        created = _execute(db, statement, params, keys)
     except (OperationalError, InterfaceError):
         if not unchecked or db.is_usable():
             raise
         db.close()  # the connection had died: the next cursor opens a new one
-        created = _execute(db, statement, params)
-    keys = [str(row["dedupe_key"]) for row in rows]
+        created = _execute(db, statement, params, keys)
     earlier = {}
     if len(created) < len(rows):
         earlier = dict(
@@ -150,11 +152,50 @@ def _write(rows: Sequence[Row]) -> list[tuple[int, bool]]:
     return outcomes
 
 
-def _execute(db: BaseDatabaseWrapper, statement: str, params: list[Any]) -> dict[str, int]:
-    """Run the INSERT; the pk of each row written, by dedupe key."""
+def _returns_rows(vendor: str) -> bool:
+    """Whether the INSERT names the rows it wrote (RETURNING). Not on SQLite: there a statement
+    with RETURNING commits only once its rows have all been read, and Python reads them after the
+    request thread has taken the GIL back from the worker's other threads, so SQLite's one write
+    lock, which every web process waits on, was held while the thread waited for the GIL. Without
+    it the INSERT commits inside the one call that runs it (bench/callbacks.py on SQLite, three
+    alternating pairs: 1,225-1,572 callbacks/s with RETURNING, 1,767-1,953 without; voluntary
+    context switches per callback 7.6-9.0 against 5.4-6.1)."""
+    return vendor != "sqlite"
+
+
+def _execute(
+    db: BaseDatabaseWrapper, statement: str, params: list[Any], keys: list[str]
+) -> dict[str, int]:
+    """Run the INSERT of the rows with these dedupe keys; the pk of each row written, by key."""
     with db.cursor() as cursor:
         cursor.execute(statement, params)
-        return {key: int(pk) for pk, key in cursor.fetchall()}
+        if _returns_rows(db.vendor):
+            return {key: int(pk) for pk, key in cursor.fetchall()}
+        return _written(cursor, keys)
+
+
+def _written(cursor: Any, keys: list[str]) -> dict[str, int]:
+    """SQLite: the rows the INSERT just wrote, by dedupe key, from its row count and the rowid
+    of its last row. An event's pk is AUTOINCREMENT: SQLite gives each new row the rowid after
+    the largest there has ever been, and inserts VALUES in their order, so a statement that wrote
+    every row wrote them at consecutive rowids in the order of ``keys``. When some keys were
+    taken, the rows it wrote are the newest of those keys up to its last rowid."""
+    count, last = cursor.rowcount, cursor.lastrowid
+    if count == len(keys):
+        return dict(zip(keys, range(last - count + 1, last + 1), strict=True))
+    if count <= 0:
+        return {}
+    meta = CallbackEvent._meta
+    quote = cursor.db.ops.quote_name
+    table, pk, key = (quote(name) for name in (meta.db_table, meta.pk.column, "dedupe_key"))
+    unique = sorted(set(keys))
+    placeholders = ", ".join(["%s"] * len(unique))
+    cursor.execute(
+        f"SELECT {pk}, {key} FROM {table} WHERE {key} IN ({placeholders}) "  # noqa: S608
+        f"AND {pk} <= %s ORDER BY {pk} DESC LIMIT %s",
+        [*unique, last, count],
+    )
+    return {str(key): int(pk) for pk, key in cursor.fetchall()}
 
 
 def _skip_health_check(db: Any) -> bool:  # Django's health-check flags are not in its stubs

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -140,6 +141,54 @@ def test_duplicate_keys_in_a_statement_and_before_it_get_the_first_row():
     assert outcomes == [(stored["k1"], True), (stored["k1"], False), (earlier, False),
                         (stored["k2"], True)]  # fmt: skip
     assert len(stored) == 3
+
+
+def test_a_full_statement_learns_each_row_by_its_key():
+    """The most rows a statement takes, their keys in no sorted order, after rows written
+    earlier: each callback gets the pk of the row that holds its own key."""
+    _write([row("earlier-a"), row("earlier-b")])
+    keys = [f"k{(index * 37) % 64:02d}" for index in range(64)]
+    outcomes = _write([row(key) for key in keys])
+    stored = dict(CallbackEvent.objects.values_list("dedupe_key", "pk"))
+    assert outcomes == [(stored[key], True) for key in keys]
+
+
+def test_a_partial_statement_learns_the_rows_it_wrote_among_taken_keys():
+    """Rows written later than a taken key's row are told apart from it by key, not by position."""
+    [(taken, _)] = _write([row("late")])
+    outcomes = _write([row("a"), row("late"), row("b"), row("a")])
+    stored = dict(CallbackEvent.objects.values_list("dedupe_key", "pk"))
+    assert outcomes == [(stored["a"], True), (taken, False), (stored["b"], True),
+                        (stored["a"], False)]  # fmt: skip
+
+
+def test_on_sqlite_the_write_lock_is_free_as_soon_as_the_insert_returns():
+    """The INSERT commits inside the call that runs it. With RETURNING, SQLite committed only
+    once the returned rows had been read, after the request thread had taken the GIL back: every
+    web process's writer waited on that thread (callbacks/store.py, ``_returns_rows``)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write lock")
+    path = connection.settings_dict["NAME"]
+    free: list[bool] = []
+
+    def probe(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("INSERT"):
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                free.append(True)
+            except sqlite3.OperationalError:  # database is locked
+                free.append(False)
+            finally:
+                other.close()
+        return result
+
+    with connection.execute_wrapper(probe):
+        [(pk, created)] = _write([row("probed")])
+    assert free == [True]
+    assert created and CallbackEvent.objects.get(pk=pk).dedupe_key == "probed"
 
 
 def test_a_caller_inside_a_transaction_writes_its_row_itself():
