@@ -4,7 +4,7 @@ Python's full (oldest-generation) collection walks every tracked object the proc
 Most of a web worker's are made once and live as long as it does: Django's setup, then what
 the first requests import and build (the broker's client, the API schema tools, URL patterns).
 In a gunicorn worker taking callbacks at a steady 300/s there were 43,000-130,000 of them, a
-full collection took 80-200 ms, and every request that arrived meanwhile waited: the slowest
+full collection took 75-200 ms, and every request that arrived meanwhile waited: the slowest
 answers of bench/callbacks.py's steady run. ``gc.freeze()`` moves every object alive at that
 moment to a generation that collections skip; objects made afterwards are collected as before.
 So a process freezes once it is set up, and again once it has served its first requests.
