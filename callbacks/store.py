@@ -185,17 +185,8 @@ def _written(cursor: Any, keys: list[str]) -> dict[str, int]:
         return dict(zip(keys, range(last - count + 1, last + 1), strict=True))
     if count <= 0:
         return {}
-    meta = CallbackEvent._meta
-    quote = cursor.db.ops.quote_name
-    table, pk, key = (quote(name) for name in (meta.db_table, meta.pk.column, "dedupe_key"))
-    unique = sorted(set(keys))
-    placeholders = ", ".join(["%s"] * len(unique))
-    cursor.execute(
-        f"SELECT {pk}, {key} FROM {table} WHERE {key} IN ({placeholders}) "  # noqa: S608
-        f"AND {pk} <= %s ORDER BY {pk} DESC LIMIT %s",
-        [*unique, last, count],
-    )
-    return {str(key): int(pk) for pk, key in cursor.fetchall()}
+    newest = CallbackEvent.objects.filter(dedupe_key__in=set(keys), pk__lte=last).order_by("-pk")
+    return dict(newest.values_list("dedupe_key", "pk")[:count])
 
 
 def _skip_health_check(db: Any) -> bool:  # Django's health-check flags are not in its stubs
