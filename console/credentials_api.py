@@ -52,8 +52,9 @@ class RejectedToken(serializers.Serializer):
     )
 
 
-class CredentialView(StaffView):
-    """One credential of one corp or suite in the service account's scope."""
+class OwnerView(StaffView):
+    """A service account's view of one corp or suite in its scope, named in the URL. Answers
+    no method of its own: a subclass that sends messages must not hand out the token on GET."""
 
     permission_classes = [IsServiceAccount]
     kind: str = Kind.CORP
@@ -89,12 +90,16 @@ class CredentialView(StaffView):
             key=self.request.auth, action=action, kind=self.kind, suite=suite, corp=corp
         )
 
+
+class CredentialView(OwnerView):
+    """One credential of one corp or suite in the service account's scope."""
+
     @extend_schema(responses={200: CredentialAnswer, **ERRORS})
     def get(self, request: Request, ident: str) -> Response:
         return self.answer(*self.owner(ident))
 
 
-class TokenInvalidate(CredentialView):
+class TokenInvalidate(OwnerView):
     """WeCom rejected this token: it is dropped if it is still the current one (so a crowd of
     reports causes one refresh), and the current token is answered."""
 

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from console.api import ERRORS
-from console.credentials_api import CredentialView
+from console.credentials_api import OwnerView
 from corps.models import AuthorizedCorp
 from oauth.api.errors import ErrorSerializer
 from tokens.refusals import Refused
@@ -66,7 +66,7 @@ class MediaAnswer(serializers.Serializer):
     created_at = serializers.IntegerField()
 
 
-class CorpAppView(CredentialView):
+class CorpAppView(OwnerView):
     def corp(self, ident: str) -> AuthorizedCorp:
         _owner, _suite, corp = self.owner(ident)
         assert corp is not None

@@ -100,3 +100,19 @@ def test_media_outside_wecoms_limits_is_refused_unsent(
     answer = backend("media/", data={"type": media_type}, files={"media": (name, content)})
     assert (answer.status_code, answer.json()["code"]) == (status, code)
     assert portal.wecom.calls() == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["messages/", "messages/update-template-card/", "messages/1/recall/", "media/",
+     "access-token/invalidate/"],
+)  # fmt: skip
+def test_a_get_where_only_post_is_taken_is_a_405_that_hands_out_no_token(portal, backend, path):
+    """These views share the credential view's scoping, not its GET: once, a GET on each
+    answered the corp's access token, or a 500 on the recall."""
+    from oauth.models import CredentialGrant
+
+    answer = backend(path, method="GET")
+    assert (answer.status_code, answer.json()["code"]) == (405, "method_not_allowed")
+    assert "access_token" not in answer.text
+    assert not CredentialGrant.objects.exists()
