@@ -440,6 +440,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oauth.api.errors.document_unsupported_media_type",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CorpStatusEnum": "corps.models.AuthorizedCorp.Status",
         "RegisterCodeStatusEnum": "corps.models.RegisterCode.Status",

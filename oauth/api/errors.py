@@ -52,3 +52,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = _body(detail, str(code))
     return response
+
+
+def document_unsupported_media_type(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation that takes a body answers 415
+    (``unsupported_media_type``) to a body in a type its parsers do not read, as DRF does
+    before the view runs; the schema says so, so clients and schemathesis expect it."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation["responses"].setdefault("415", {"content": error, "description": ""})
+    return result

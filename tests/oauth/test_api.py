@@ -257,6 +257,18 @@ def test_the_schema_and_docs_are_served(client):
     assert urlsplit("/static/drf_spectacular_sidecar/").path in docs.content.decode()
 
 
+def test_a_body_of_a_type_no_parser_reads_is_a_documented_415(client):
+    """DRF refuses such a body before the view runs; the schema documents the 415 on every
+    operation that takes a body (oauth.api.errors.document_unsupported_media_type)."""
+    answer = client.post("/api/v1/auth/sso/", "code=x", content_type="text/plain")
+    assert (answer.status_code, answer.json()["code"]) == (415, "unsupported_media_type")
+    document = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operations = [op for ops in document["paths"].values() for op in ops.values()]
+    with_body = [op for op in operations if "requestBody" in op]
+    assert with_body and all("415" in op["responses"] for op in with_body)
+    assert not any("415" in op["responses"] for op in operations if "requestBody" not in op)
+
+
 @pytest.mark.parametrize(
     ("path", "queries"),
     [

@@ -1,26 +1,46 @@
 """schemathesis generates requests from /api/schema/ and sends them to the portal in-process:
-whatever it tries, the API never answers 5xx, and answers only with the statuses and bodies the
-schema documents. Run anonymously and as a signed-in member. Generated input rarely gets past
-validation to a WeCom call (a JS-SDK page URL must be on the trusted list, an OAuth code must be
-real); tests/test_doors.py drives every upstream failure through each door instead."""
+whatever it tries, the API never answers 500, answers 5xx only as a refusal of an upstream
+failure (502 or 503 with a reason and a code: nothing listens where WeCom should be), and
+answers only with the statuses and bodies the schema documents. Run anonymously, as a signed-in
+member, and as a service account of the owner role that may relay every path (the staff API,
+credentials, messages, the relay). Generated input rarely gets past validation to a WeCom call
+(a JS-SDK page URL must be on the trusted list, an OAuth code must be real);
+tests/test_doors.py drives every upstream failure through each door instead."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import response_schema_conformance, status_code_conformance
+from schemathesis.core.failures import ServerError
 
 # Django's handler itself, not isvportal.wsgi: that module would freeze this test process's
 # objects and count its requests towards another freeze (isvportal/heap.py), which
 # tests/isvportal/test_heap.py would then see.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+UPSTREAM_REFUSALS = (502, 503)
+
+
+def no_server_error_but_upstream_refusals(ctx, response, case):
+    """A 5xx only as the refusal of an upstream failure: 502 or 503 with a JSON reason and code."""
+    if response.status_code < 500:
+        return None
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    refusal = isinstance(body, dict) and body.get("detail") and body.get("code")
+    if response.status_code in UPSTREAM_REFUSALS and refusal:
+        return None
+    raise ServerError(operation=case.operation.label, status_code=response.status_code)
+
+
+CHECKS = [no_server_error_but_upstream_refusals, status_code_conformance,
+          response_schema_conformance]  # fmt: skip
 FUZZ = settings(
     max_examples=25,
     deadline=None,
@@ -39,6 +59,21 @@ def keep_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def wecom_down(settings, monkeypatch):
+    """Nothing listens where WeCom should be, and the client retries without sleeping between
+    tries (else each generated request that reaches WeCom waits out the backoff)."""
+    from tokens import client
+    from wecom.client import WeComClient
+
+    settings.WECOM_API_BASE = "http://127.0.0.1:9"
+    monkeypatch.setattr(
+        client,
+        "_client",
+        lambda base, timeout: WeComClient(base, timeout=timeout, sleep=lambda _: None),
+    )
 
 
 @pytest.fixture
@@ -66,9 +101,33 @@ def test_anonymous_requests_never_get_a_5xx(case):
 @pytest.mark.django_db
 @schema.parametrize()
 @FUZZ
-def test_member_requests_never_get_a_5xx(case, member_token, settings):
-    settings.WECOM_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+def test_member_requests_never_get_a_5xx(case, member_token, wecom_down):
     case.call_and_validate(
         checks=CHECKS,
         headers={"Host": "127.0.0.1", "Authorization": f"Bearer {member_token}"},
+    )
+
+
+@pytest.fixture
+def service_key(db):
+    """An owner-role service account of a provider with one installed corp, relaying any path."""
+    from corps.models import AuthorizedCorp, Provider, Suite
+    from oauth.keys import service_key_create
+    from oauth.models import Role
+
+    provider = Provider.objects.create(corpid="wwp", secret="s")
+    suite = Suite.objects.create(
+        provider=provider, suite_id="ww1", secret="s", token="t", encoding_aes_key="k" * 43
+    )
+    AuthorizedCorp.objects.create(suite=suite, corpid="wpcorp", permanent_code="p")
+    return service_key_create(name="fuzz", provider=provider, role=Role.OWNER, relay_paths=["*"])[0]
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@FUZZ
+def test_service_account_requests_never_get_a_5xx(case, service_key, wecom_down):
+    case.call_and_validate(
+        checks=CHECKS,
+        headers={"Host": "127.0.0.1", "Authorization": f"Bearer {service_key}"},
     )
