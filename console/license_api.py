@@ -7,8 +7,8 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -111,12 +111,30 @@ class LicenseSummary(CorpLicenseView):
         return Response(LicenseSummarySerializer(license_summary(corp)).data)
 
 
+def _code_statuses(wanted: str) -> list[int]:
+    """``?status=1,2``: the statuses asked for (none: every code). Anything else is refused,
+    rather than read as no filter."""
+    known = {str(value): value for value in ActiveCode.Status.values}
+    asked = [part.strip() for part in wanted.split(",") if part.strip()]
+    if unknown := [part for part in asked if part not in known]:
+        raise exceptions.ValidationError(
+            {"status": [_("Unknown status: %(statuses)s.") % {"statuses": ", ".join(unknown)}]}
+        )
+    return [known[part] for part in asked]
+
+
 class LicenseCodes(CorpLicenseView):
-    @extend_schema(responses={200: ActiveCodeSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, description=_("comma-separated statuses, e.g. 1,2 (1 available)")
+            )
+        ],
+        responses={200: ActiveCodeSerializer(many=True), **ERRORS},
+    )
     def get(self, request: Request, corpid: str) -> Response:
         corp = self.corp(corpid)
-        wanted = request.query_params.get("status", "")
-        statuses = [int(s) for s in wanted.split(",") if s.isdigit()]
+        statuses = _code_statuses(request.query_params.get("status", ""))
         codes = codes_of(corp.corpid, status=statuses).select_related("order")
         return Response(ActiveCodeSerializer(codes, many=True).data)
 

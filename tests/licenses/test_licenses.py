@@ -156,6 +156,29 @@ def test_another_providers_service_account_finds_none_of_the_corps_licence_route
     assert not portal.wecom.calls("license/create_new_order")
 
 
+def test_a_corps_codes_are_listed_by_status_and_an_unknown_status_is_refused(staff):
+    portal = staff
+    corp = portal.install(0)
+    body = {"corpid": corp.corpid, "base_count": 2, "months": 1, "buyer_userid": "sunyue"}
+    order_id = portal.http.post(f"{portal.url}/api/v1/license-orders/", json=body, timeout=30)
+    portal.wecom.action("license_pay", order_id=order_id.json()["order_id"])
+    base = f"{portal.url}/api/v1/corps/{corp.corpid}/license"
+    assert portal.http.post(f"{base}/activate/", json={"userid": "lina"}, timeout=30).ok
+
+    def statuses(wanted: str) -> list[int]:
+        answer = portal.http.get(f"{base}/codes/", params={"status": wanted}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return sorted(code["status"] for code in answer.json())
+
+    assert (statuses(""), statuses("1"), statuses("2"), statuses("1, 2")) == (
+        [1, 2], [1], [2], [1, 2])  # fmt: skip
+    # "²" passes str.isdigit() but not int(): once a 500; "x" was read as no filter at all
+    for wanted in ("²", "x", "9", "1,x"):
+        answer = portal.http.get(f"{base}/codes/", params={"status": wanted}, timeout=30)
+        assert (answer.status_code, answer.json()["code"]) == (400, "invalid"), wanted
+        assert answer.json()["errors"]["status"]
+
+
 def test_staff_transfer_an_account_then_renew_it(staff):
     portal = staff
     corp = portal.install(0)
