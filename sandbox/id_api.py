@@ -199,7 +199,7 @@ def id_translate(call: Call) -> dict[str, Any]:
         if kind == "userName":
             member = call.sandbox.member_by_any_id(suite_id, corp, key)
             return member.name if member else match.group(0)
-        department = corp.departments.get(int(key)) if key.isdigit() else None
+        department = corp.departments.get(int(key)) if key.isascii() and key.isdigit() else None
         return department.name if department else match.group(0)
 
     text = "\n".join(TRANSLATED.sub(name, f.content.decode("utf-8", "replace")) for f in files)

@@ -68,12 +68,15 @@ def test_id_translate_turns_ids_in_an_uploaded_file_into_names(wecom, provider, 
     corpid, _ = install()
     media_id = provider.media_upload(
         filename="roster.csv",
-        content=b"owner,team\n$userName=lina$,$departmentName=2$\n",
+        content="owner,team,x\n$userName=lina$,$departmentName=2$,$departmentName=²$\n".encode(),
     )
     jobid = provider.id_translate(auth_corpid=corpid, media_id_list=[media_id])
     job = provider.batch_getresult(jobid=jobid)
     assert job.done and job.url.startswith(wecom.url)
-    assert requests.get(job.url, timeout=10).text.splitlines()[1] == "李娜,研发部"
+    # An id that is no department's (not even a number, though str.isdigit() says it is) stays
+    assert (
+        requests.get(job.url, timeout=10).text.splitlines()[1] == "李娜,研发部,$departmentName=²$"
+    )
 
 
 def test_uploads_outside_wecoms_limits_are_refused(provider, install):
