@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers, status
@@ -19,10 +20,21 @@ from corps.models import AuthorizedCorp, Provider, RegisterCode, Suite
 from corps.services import REGISTER_STATE_PATTERN, register_code_create
 from oauth.api.errors import ErrorSerializer
 from tokens.models import Credential
+from tokens.refusals import Refused
 from tokens.selectors import expiries
 from tokens.services import provider_api
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 502, 503)}
+
+
+def declared_length(request: Request) -> int:
+    """The body's size as the request declares it, to refuse a large body before reading it.
+    A Content-Length that is not a number is refused (gunicorn refuses one itself; a server
+    that passes it on would have made this a 500)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise Refused(400, gettext("Content-Length is not a number."), "invalid") from None
 
 
 class IsProviderStaff(BasePermission):

@@ -14,7 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from console.api import ERRORS
+from console.api import ERRORS, declared_length
 from console.credentials_api import OwnerView
 from corps.models import AuthorizedCorp
 from oauth.api.errors import ErrorSerializer
@@ -151,7 +151,7 @@ class MediaUpload(CorpAppView):
     def post(self, request: Request, ident: str) -> Response:
         """Multipart: ``type`` (image, voice, video, file) and the file as ``media``; WeCom's
         type and size limits are checked before anything is sent."""
-        if int(request.META.get("CONTENT_LENGTH") or 0) > LARGEST_UPLOAD:
+        if declared_length(request) > LARGEST_UPLOAD:
             raise Refused(413, _("WeCom takes files of 20 MB at most."), "media_too_large")
         corp = self.corp(ident)
         upload = request.FILES.get("media")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 
-from console.api import ERRORS
+from console.api import ERRORS, declared_length
 from console.credentials_api import OwnerView
 from oauth.api.errors import ErrorSerializer
 from oauth.models import ServiceKey
@@ -22,8 +22,7 @@ class Relay(OwnerView):
     """GET and POST pass through; the allow-list is the service account's relay_paths."""
 
     def call(self, request: Request, ident: str, path: str, method: str) -> HttpResponse:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > MAX_BODY:
+        if declared_length(request) > MAX_BODY:
             raise Refused(413, _("Bodies over 1 MB are not relayed."), "body_too_large")
         key = self.request.auth
         assert isinstance(key, ServiceKey)  # IsServiceAccount let the request in

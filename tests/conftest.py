@@ -108,6 +108,25 @@ def compiled_sql(monkeypatch) -> list[str]:
 
 
 @pytest.fixture
+def service_key(db):
+    """The key of an owner-role service account that may relay any path, of a provider with one
+    installed corp, wpcorp (rows only: no sandbox behind them)."""
+    from corps.models import AuthorizedCorp, Provider, Suite
+    from oauth.keys import service_key_create
+    from oauth.models import Role
+
+    provider = Provider.objects.create(corpid="wwp", secret="s")
+    suite = Suite.objects.create(
+        provider=provider, suite_id="ww1", secret="s", token="t", encoding_aes_key="k" * 43
+    )
+    AuthorizedCorp.objects.create(suite=suite, corpid="wpcorp", permanent_code="p")
+    key, _row = service_key_create(
+        name="owner", provider=provider, role=Role.OWNER, relay_paths=["*"]
+    )
+    return key
+
+
+@pytest.fixture
 def make_sandbox():
     """Start sandboxes that push to the given portal URL; all are stopped after the test."""
     with ExitStack() as stack:

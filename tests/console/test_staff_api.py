@@ -72,3 +72,14 @@ def test_members_get_403_on_staff_endpoints(operation, client, path):
     method = client.post if "register" in path else client.get
     assert method(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403
     assert Member.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["wecom/user/get", "media/"])
+def test_a_content_length_that_is_not_a_number_is_a_400(client, service_key, path):
+    """gunicorn refuses such a request itself; a server that passes it on got a 500 here."""
+    response = client.post(
+        f"/api/v1/corps/wpcorp/{path}", b"{}", content_type="application/json",
+        CONTENT_LENGTH="many", HTTP_AUTHORIZATION=f"Bearer {service_key}",
+    )  # fmt: skip
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert response.json()["detail"] == "Content-Length is not a number."

@@ -108,21 +108,6 @@ def test_member_requests_never_get_a_5xx(case, member_token, wecom_down):
     )
 
 
-@pytest.fixture
-def service_key(db):
-    """An owner-role service account of a provider with one installed corp, relaying any path."""
-    from corps.models import AuthorizedCorp, Provider, Suite
-    from oauth.keys import service_key_create
-    from oauth.models import Role
-
-    provider = Provider.objects.create(corpid="wwp", secret="s")
-    suite = Suite.objects.create(
-        provider=provider, suite_id="ww1", secret="s", token="t", encoding_aes_key="k" * 43
-    )
-    AuthorizedCorp.objects.create(suite=suite, corpid="wpcorp", permanent_code="p")
-    return service_key_create(name="fuzz", provider=provider, role=Role.OWNER, relay_paths=["*"])[0]
-
-
 @pytest.mark.django_db
 @schema.parametrize()
 @FUZZ
