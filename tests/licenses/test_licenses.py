@@ -156,14 +156,21 @@ def test_another_providers_service_account_finds_none_of_the_corps_licence_route
     assert not portal.wecom.calls("license/create_new_order")
 
 
-def test_a_corps_codes_are_listed_by_status_and_an_unknown_status_is_refused(staff):
-    portal = staff
-    corp = portal.install(0)
-    body = {"corpid": corp.corpid, "base_count": 2, "months": 1, "buyer_userid": "sunyue"}
+def bought_and_activated_for_lina(portal, corp, *, base_count: int) -> str:
+    """Buy the corp base_count accounts through the staff API, pay, activate one for lina;
+    the corp's licence API base URL."""
+    body = {"corpid": corp.corpid, "base_count": base_count, "months": 1,
+            "buyer_userid": "sunyue"}  # fmt: skip
     order_id = portal.http.post(f"{portal.url}/api/v1/license-orders/", json=body, timeout=30)
     portal.wecom.action("license_pay", order_id=order_id.json()["order_id"])
     base = f"{portal.url}/api/v1/corps/{corp.corpid}/license"
     assert portal.http.post(f"{base}/activate/", json={"userid": "lina"}, timeout=30).ok
+    return base
+
+
+def test_a_corps_codes_are_listed_by_status_and_an_unknown_status_is_refused(staff):
+    portal = staff
+    base = bought_and_activated_for_lina(portal, portal.install(0), base_count=2)
 
     def statuses(wanted: str) -> list[int]:
         answer = portal.http.get(f"{base}/codes/", params={"status": wanted}, timeout=30)
@@ -182,11 +189,7 @@ def test_a_corps_codes_are_listed_by_status_and_an_unknown_status_is_refused(sta
 def test_staff_transfer_an_account_then_renew_it(staff):
     portal = staff
     corp = portal.install(0)
-    body = {"corpid": corp.corpid, "base_count": 1, "months": 1, "buyer_userid": "sunyue"}
-    order_id = portal.http.post(f"{portal.url}/api/v1/license-orders/", json=body, timeout=30)
-    portal.wecom.action("license_pay", order_id=order_id.json()["order_id"])
-    base = f"{portal.url}/api/v1/corps/{corp.corpid}/license"
-    assert portal.http.post(f"{base}/activate/", json={"userid": "lina"}, timeout=30).ok
+    base = bought_and_activated_for_lina(portal, corp, base_count=1)
 
     moved = portal.http.post(
         f"{base}/transfer/", json={"handover": "lina", "takeover": "liuyang"}, timeout=30
