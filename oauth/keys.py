@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from corps.models import Provider, Suite
 from oauth.models import Role, ServiceKey
 
+# A century: no key needs longer, and none may expire past the largest date Python keeps.
+MAX_EXPIRES_DAYS = 36_500
+
 
 class ServiceKeyError(ValueError):
     """A service account cannot be made or changed as asked; the message says why."""
@@ -25,8 +28,11 @@ def key_digest(key: str | bytes) -> str:
 
 def service_key_issue(row: ServiceKey, *, expires_days: int | None = None) -> str:
     """Give an unsaved service account its key: the key is returned, its digest kept."""
-    if expires_days is not None and expires_days <= 0:
-        raise ServiceKeyError(_("An expiry must be a positive number of days."))
+    if expires_days is not None and not 0 < expires_days <= MAX_EXPIRES_DAYS:
+        raise ServiceKeyError(
+            _("An expiry must be a positive number of days, at most %(most)d.")
+            % {"most": MAX_EXPIRES_DAYS}
+        )
     key = ServiceKey.PREFIX + secrets.token_urlsafe(32)
     row.digest, row.hint = key_digest(key), key[-4:]
     row.expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None

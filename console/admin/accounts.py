@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from console.admin.common import ConsoleAdmin, ReadOnlyAdmin, badge, confirmed_action
 from console.site import site
-from oauth.keys import service_key_issue, service_key_revoke
+from oauth.keys import MAX_EXPIRES_DAYS, service_key_issue, service_key_revoke
 from oauth.models import CredentialGrant, ServiceKey, StaffMembership
 from oauth.roles import USERTYPE_NAMES
 
@@ -31,6 +31,7 @@ class ServiceKeyForm(forms.ModelForm):
     expires_days = forms.IntegerField(
         label=gettext_lazy("expires in (days)"),
         min_value=1,
+        max_value=MAX_EXPIRES_DAYS,
         required=False,
         help_text=gettext_lazy("Empty: the key does not expire."),
     )

@@ -108,6 +108,8 @@ def test_last_use_is_written_at_most_once_a_minute(tenants, client, time_machine
         (["create", "x", "--provider", "wwnope"], "No provider wwnope"),
         (["create", "x", "--provider", "wwprova", "--suites", "wwsuiteb1"], "No suite wwsuiteb1"),
         (["create", "x", "--provider", "wwprova", "--expires", "0"], "positive number of days"),
+        # once an OverflowError: the expiry date was past the largest date Python keeps
+        (["create", "x", "--provider", "wwprova", "--expires", "99999999"], "at most 36500"),
         (["create", " ", "--provider", "wwprova"], "needs a name"),
         (["revoke", "nobody"], "No service account named nobody"),
     ],
@@ -152,4 +154,14 @@ def test_the_console_refuses_suites_of_another_provider(tenants, admin_client):
          "suites": [other.pk]},
     )  # fmt: skip
     assert page.status_code == 200 and "chosen provider only" in page.content.decode()
+    assert not ServiceKey.objects.exists()
+
+
+def test_the_console_refuses_an_expiry_past_a_century(tenants, admin_client):
+    page = admin_client.post(
+        "/admin/oauth/servicekey/add/",
+        {"name": "x", "provider": Provider.objects.get(corpid="wwprova").pk, "role": "operator",
+         "expires_days": "99999999"},
+    )  # fmt: skip
+    assert page.status_code == 200 and page.context["adminform"].form.errors["expires_days"]
     assert not ServiceKey.objects.exists()
