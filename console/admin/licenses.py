@@ -8,8 +8,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -80,7 +81,9 @@ class BuyForm(forms.Form):
 def buy_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
     """Buy accounts for one corp: the order is placed unpaid, then paid in WeCom's provider
     console or from the balance (the order's action)."""
-    corp = get_object_or_404(model_admin.get_queryset(request), pk=object_id)
+    corp = model_admin.get_object(request, unquote(object_id))  # None for "abc", as for 0
+    if corp is None:
+        raise Http404
     form = BuyForm(request.POST or None, initial={"buyer_userid": staff_userid(request.user)})
     if request.method == "POST" and form.is_valid():
         try:

@@ -348,3 +348,10 @@ class TestRegisterCodeForm:
         assert admin_client.post(admin_url(RegisterCode, "add"), form).status_code == 302
         page = admin_client.get(admin_url(RegisterCode, "add")).content.decode()
         assert "Used before: tpldemo001." in page
+
+
+@pytest.mark.parametrize("object_id", ["abc", "0", str(2**70)])
+def test_buying_licences_for_a_corp_that_is_not_there_is_a_404(admin_client, object_id):
+    """Once a 500 for an id that is not a number (the pk lookup's ValueError)."""
+    page = admin_client.get(admin_url(AuthorizedCorp, "buy", object_id))
+    assert page.status_code == 404
