@@ -108,20 +108,26 @@ def compiled_sql(monkeypatch) -> list[str]:
 
 
 @pytest.fixture
-def service_key(db):
-    """The key of an owner-role service account that may relay any path, of a provider with one
-    installed corp, wpcorp (rows only: no sandbox behind them)."""
+def corp_rows(db):
+    """A provider whose one suite is installed in one corp, wpcorp: rows only, no sandbox
+    behind them. The corp."""
     from corps.models import AuthorizedCorp, Provider, Suite
-    from oauth.keys import service_key_create
-    from oauth.models import Role
 
     provider = Provider.objects.create(corpid="wwp", secret="s")
     suite = Suite.objects.create(
         provider=provider, suite_id="ww1", secret="s", token="t", encoding_aes_key="k" * 43
     )
-    AuthorizedCorp.objects.create(suite=suite, corpid="wpcorp", permanent_code="p")
+    return AuthorizedCorp.objects.create(suite=suite, corpid="wpcorp", permanent_code="p")
+
+
+@pytest.fixture
+def service_key(corp_rows):
+    """The key of an owner-role service account of corp_rows' provider that may relay any path."""
+    from oauth.keys import service_key_create
+    from oauth.models import Role
+
     key, _row = service_key_create(
-        name="owner", provider=provider, role=Role.OWNER, relay_paths=["*"]
+        name="owner", provider=corp_rows.suite.provider, role=Role.OWNER, relay_paths=["*"]
     )
     return key
 
